@@ -1,0 +1,286 @@
+#include "worker/engine/engine.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
+#include <c10/util/Exception.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "worker/engine/decoder.h"
+#include "worker/engine/weights.h"
+
+namespace depthlab::engine {
+namespace {
+
+// Runs `f` with autograd off, turning libtorch exceptions into statuses (the only place in the
+// engine where they are caught).
+template <typename F>
+auto Guarded(F&& f) -> decltype(f()) {
+  try {
+    c10::InferenceMode inference;
+    return f();
+  } catch (const c10::OutOfMemoryError& e) {
+    return absl::ResourceExhaustedError(absl::StrCat("out of device memory: ", e.what_without_backtrace()));
+  } catch (const c10::Error& e) {
+    return absl::InternalError(absl::StrCat("libtorch: ", e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("engine: ", e.what()));
+  }
+}
+
+absl::StatusOr<at::Device> ChooseDevice(const std::string& name) {
+  if (name == "cpu") return at::Device(at::kCPU);
+  if (name == "cuda" || name == "auto") {
+    if (at::hasCUDA()) return at::Device(at::kCUDA, 0);
+    if (name == "auto") return at::Device(at::kCPU);
+    return absl::FailedPreconditionError(
+        "device: 'cuda' requested but this libtorch has no CUDA device (use --device cpu)");
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("device: unknown value '", name, "' (expected auto, cpu or cuda)"));
+}
+
+absl::StatusOr<at::ScalarType> ChooseDtype(const std::string& name, const at::Device& device) {
+  if (name == "auto") return device.is_cuda() ? at::kBFloat16 : at::kFloat;
+  if (name == "float32" || name == "fp32") return at::kFloat;
+  if (name == "bfloat16" || name == "bf16") return at::kBFloat16;
+  if (name == "float16" || name == "fp16") return at::kHalf;
+  return absl::InvalidArgumentError(
+      absl::StrCat("dtype: unknown value '", name, "' (expected auto, float32, bfloat16, float16)"));
+}
+
+// Sums of the §2 metrics over the valid tokens of one unit's input x and output y, [N, H].
+void Accumulate(const at::Tensor& x, const at::Tensor& y, UnitStatsSums* sums) {
+  const at::Tensor xf = x.to(at::kFloat), yf = y.to(at::kFloat);
+  const at::Tensor d = yf - xf;
+  const at::Tensor cos = at::cosine_similarity(xf, yf, /*dim=*/1, /*eps=*/1e-8);
+  const at::Tensor rel_l1 = d.abs().sum(1) / xf.abs().sum(1).clamp_min(1e-12);
+  const at::Tensor rel_l2 = d.norm(2, 1) / xf.norm(2, 1).clamp_min(1e-12);
+  sums->cosine_sum += (1 - cos).to(at::kDouble).sum().item<double>();
+  sums->rel_l1_sum += rel_l1.to(at::kDouble).sum().item<double>();
+  sums->rel_l2_sum += rel_l2.to(at::kDouble).sum().item<double>();
+  sums->tokens += x.size(0);
+  const at::Tensor update = d.to(at::kDouble).sum(0).to(at::kCPU).contiguous();
+  const double* u = update.data_ptr<double>();
+  for (size_t i = 0; i < sums->update_sum.size(); ++i) sums->update_sum[i] += u[i];
+}
+
+}  // namespace
+
+struct Engine::Impl {
+  EngineOptions options;
+  std::unique_ptr<Tokenizer> tokenizer;
+  std::unique_ptr<Decoder> decoder;
+
+  absl::Status CheckTokens(const std::vector<int32_t>& seq) const {
+    const int vocab = decoder->config().vocab_size;
+    for (int32_t id : seq) {
+      if (id < 0 || id >= vocab) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("token id ", id, " is outside the vocabulary [0, ", vocab, ")"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckMask(const UnitMask& mask) const {
+    if (mask.num_layers() != decoder->config().num_hidden_layers) {
+      return absl::InvalidArgumentError(absl::StrCat("mask covers ", mask.num_layers(),
+                                                     " layers; the model has ",
+                                                     decoder->config().num_hidden_layers));
+    }
+    return absl::OkStatus();
+  }
+
+  // Right-padded [batch, seq] int64 tokens for sequences [begin, end) and their lengths.
+  static at::Tensor Pad(const TokenSequences& seqs, size_t begin, size_t end,
+                        std::vector<int64_t>* lengths) {
+    size_t longest = 0;
+    for (size_t i = begin; i < end; ++i) longest = std::max(longest, seqs[i].size());
+    at::Tensor tokens = at::zeros(
+        {static_cast<int64_t>(end - begin), static_cast<int64_t>(longest)}, at::kLong);
+    auto acc = tokens.accessor<int64_t, 2>();
+    for (size_t i = begin; i < end; ++i) {
+      for (size_t t = 0; t < seqs[i].size(); ++t) acc[i - begin][t] = seqs[i][t];
+      lengths->push_back(static_cast<int64_t>(seqs[i].size()));
+    }
+    return tokens;
+  }
+
+  // Flat indices (b * seq + t) of the valid positions of a padded batch.
+  at::Tensor ValidIndex(const std::vector<int64_t>& lengths, int64_t seq) const {
+    std::vector<int64_t> idx;
+    for (size_t b = 0; b < lengths.size(); ++b) {
+      for (int64_t t = 0; t < lengths[b]; ++t) idx.push_back(static_cast<int64_t>(b) * seq + t);
+    }
+    return at::tensor(idx, at::kLong).to(decoder->device());
+  }
+
+  void StatisticsBatch(const at::Tensor& tokens, const std::vector<int64_t>& lengths,
+                       const UnitMask& mask, InfluenceStatistics* stats) const {
+    const at::Tensor valid = ValidIndex(lengths, tokens.size(1));
+    const int64_t hidden = decoder->config().hidden_size;
+    auto rows = [&](const at::Tensor& t) { return t.reshape({-1, hidden}).index_select(0, valid); };
+    at::Tensor block_in;
+    const UnitObserver observer = [&](int u, const at::Tensor& in, const at::Tensor& out) {
+      const at::Tensor x = rows(in), y = rows(out);
+      Accumulate(x, y, &stats->sublayers[u]);
+      if (u % 2 == 0) {
+        block_in = x;
+      } else if (mask.kept_flat(u - 1)) {
+        Accumulate(block_in, y, &stats->blocks[u / 2]);
+      }
+    };
+    decoder->RunUnits(decoder->Embed(tokens), 0, decoder->num_units(), mask, {}, 0, nullptr,
+                      &observer);
+  }
+
+  int32_t NextToken(const at::Tensor& h) const {
+    const at::Tensor logits = decoder->Head(h.narrow(1, h.size(1) - 1, 1));  // [1, 1, V]
+    return static_cast<int32_t>(logits.argmax(-1).item<int64_t>());
+  }
+};
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& options) {
+  if (!std::filesystem::is_directory(options.model_dir)) {
+    return absl::NotFoundError(absl::StrCat("model: ", options.model_dir,
+                                            " is not a directory (expected a Hugging Face model "
+                                            "directory with config.json)"));
+  }
+  DEPTHLAB_ASSIGN_OR_RETURN(ModelConfig config,
+                            ModelConfig::FromFile(options.model_dir + "/config.json"));
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  DEPTHLAB_ASSIGN_OR_RETURN(impl->tokenizer, Tokenizer::FromDirectory(options.model_dir));
+  if (options.num_threads > 0) at::set_num_threads(options.num_threads);
+  absl::Status loaded = Guarded([&]() -> absl::Status {
+    DEPTHLAB_ASSIGN_OR_RETURN(at::Device device, ChooseDevice(options.device));
+    DEPTHLAB_ASSIGN_OR_RETURN(at::ScalarType dtype, ChooseDtype(options.dtype, device));
+    DEPTHLAB_ASSIGN_OR_RETURN(ModelWeights weights,
+                              LoadWeights(options.model_dir, config, dtype, device));
+    DEPTHLAB_ASSIGN_OR_RETURN(impl->decoder, Decoder::Create(config, std::move(weights)));
+    return absl::OkStatus();
+  });
+  DEPTHLAB_RETURN_IF_ERROR(loaded);
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+const ModelConfig& Engine::config() const { return impl_->decoder->config(); }
+const Tokenizer& Engine::tokenizer() const { return *impl_->tokenizer; }
+
+std::string Engine::description() const {
+  const at::Device device = impl_->decoder->device();
+  return absl::StrCat(device.str(), " ", c10::toString(impl_->decoder->dtype()),
+                      device.is_cpu() ? absl::StrCat(" (", at::get_num_threads(), " threads)") : "");
+}
+
+absl::StatusOr<LossResult> Engine::Loss(const TokenSequences& sequences, const UnitMask& mask,
+                                        const Replacements& replacements) const {
+  DEPTHLAB_RETURN_IF_ERROR(impl_->CheckMask(mask));
+  for (size_t i = 0; i < sequences.size(); ++i) {
+    DEPTHLAB_RETURN_IF_ERROR(impl_->CheckTokens(sequences[i]));
+    if (sequences[i].size() < 2) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("sequence ", i, " has ", sequences[i].size(), " tokens; loss needs >= 2"));
+    }
+  }
+  for (const auto& [unit, r] : replacements) {
+    DEPTHLAB_RETURN_IF_ERROR(r.Validate(config().hidden_size, Unit::FromFlat(unit).ToString()));
+  }
+  return Guarded([&]() -> absl::StatusOr<LossResult> {
+    const Decoder& d = *impl_->decoder;
+    const ReplacementTensorMap repl = d.ToTensors(replacements);
+    LossResult result;
+    const size_t step = static_cast<size_t>(std::max(1, impl_->options.max_batch));
+    for (size_t begin = 0; begin < sequences.size(); begin += step) {
+      const size_t end = std::min(sequences.size(), begin + step);
+      std::vector<int64_t> lengths;
+      const at::Tensor tokens = Impl::Pad(sequences, begin, end, &lengths);
+      const at::Tensor h = d.RunUnits(d.Embed(tokens), 0, d.num_units(), mask, repl);
+      const auto [nll, counts] = d.SequenceLoss(h, tokens, lengths);
+      for (int64_t b = 0; b < nll.size(0); ++b) {
+        result.sequence_nll.push_back(nll[b].item<double>());
+        result.sequence_tokens.push_back(counts[b].item<int64_t>());
+        result.nll_sum += result.sequence_nll.back();
+        result.tokens += result.sequence_tokens.back();
+      }
+    }
+    return result;
+  });
+}
+
+absl::StatusOr<std::vector<float>> Engine::Logits(const std::vector<int32_t>& tokens,
+                                                  const UnitMask& mask,
+                                                  const Replacements& replacements) const {
+  DEPTHLAB_RETURN_IF_ERROR(impl_->CheckMask(mask));
+  DEPTHLAB_RETURN_IF_ERROR(impl_->CheckTokens(tokens));
+  if (tokens.empty()) return absl::InvalidArgumentError("logits: empty token sequence");
+  return Guarded([&]() -> absl::StatusOr<std::vector<float>> {
+    const Decoder& d = *impl_->decoder;
+    std::vector<int64_t> lengths;
+    const at::Tensor batch = Impl::Pad({tokens}, 0, 1, &lengths);
+    const at::Tensor logits = d.Logits(batch, mask, d.ToTensors(replacements)).to(at::kCPU).contiguous();
+    return std::vector<float>(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
+  });
+}
+
+absl::StatusOr<std::vector<int32_t>> Engine::Generate(const std::vector<int32_t>& prompt,
+                                                      const UnitMask& mask,
+                                                      const Replacements& replacements,
+                                                      const GenerateOptions& options) const {
+  DEPTHLAB_RETURN_IF_ERROR(impl_->CheckMask(mask));
+  DEPTHLAB_RETURN_IF_ERROR(impl_->CheckTokens(prompt));
+  if (prompt.empty()) return absl::InvalidArgumentError("generate: empty prompt");
+  return Guarded([&]() -> absl::StatusOr<std::vector<int32_t>> {
+    const Decoder& d = *impl_->decoder;
+    const ReplacementTensorMap repl = d.ToTensors(replacements);
+    const std::optional<int32_t> eos = impl_->tokenizer->eos_id();
+    std::vector<int32_t> all = prompt, generated;
+    KVCache cache;
+    at::Tensor h;
+    for (int step = 0; step < options.max_new_tokens; ++step) {
+      if (options.use_cache) {
+        const int64_t start = cache.length;
+        std::vector<int32_t> fresh(all.begin() + start, all.end());
+        std::vector<int64_t> lengths;
+        h = d.RunUnits(d.Embed(Impl::Pad({fresh}, 0, 1, &lengths)), 0, d.num_units(), mask, repl,
+                       start, &cache);
+        cache.length = static_cast<int64_t>(all.size());
+      } else {
+        std::vector<int64_t> lengths;
+        h = d.RunUnits(d.Embed(Impl::Pad({all}, 0, 1, &lengths)), 0, d.num_units(), mask, repl);
+      }
+      const int32_t next = impl_->NextToken(h);
+      generated.push_back(next);
+      all.push_back(next);
+      if (options.stop_at_eos && eos && next == *eos) break;
+    }
+    return generated;
+  });
+}
+
+absl::StatusOr<InfluenceStatistics> Engine::Statistics(const TokenSequences& sequences,
+                                                       const UnitMask& mask) const {
+  DEPTHLAB_RETURN_IF_ERROR(impl_->CheckMask(mask));
+  for (const auto& seq : sequences) DEPTHLAB_RETURN_IF_ERROR(impl_->CheckTokens(seq));
+  return Guarded([&]() -> absl::StatusOr<InfluenceStatistics> {
+    InfluenceStatistics stats =
+        InfluenceStatistics::Empty(config().num_hidden_layers, config().hidden_size);
+    const size_t step = static_cast<size_t>(std::max(1, impl_->options.max_batch));
+    for (size_t begin = 0; begin < sequences.size(); begin += step) {
+      const size_t end = std::min(sequences.size(), begin + step);
+      std::vector<int64_t> lengths;
+      const at::Tensor tokens = Impl::Pad(sequences, begin, end, &lengths);
+      impl_->StatisticsBatch(tokens, lengths, mask, &stats);
+    }
+    return stats;
+  });
+}
+
+}  // namespace depthlab::engine

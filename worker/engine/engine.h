@@ -1,0 +1,90 @@
+// The engine facade: a loaded model plus its tokenizer, with torch-free entry points for everything
+// depthlab measures: summed next-token loss, logits, greedy generation and the influence
+// statistics pass, each under a unit mask with optional replacements. libtorch exceptions never
+// leave this class (CUDA out-of-memory -> ResourceExhausted, other c10::Error -> Internal).
+//
+//   DEPTHLAB_ASSIGN_OR_RETURN(auto engine, Engine::Create({.model_dir = "models/tiny"}));
+//   UnitMask mask = UnitMask::AllKept(engine->config().num_hidden_layers);
+//   DEPTHLAB_ASSIGN_OR_RETURN(LossResult loss, engine->Loss(sequences, mask, {}));
+#ifndef DEPTHLAB_WORKER_ENGINE_ENGINE_H_
+#define DEPTHLAB_WORKER_ENGINE_ENGINE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "worker/engine/influence_stats.h"
+#include "worker/engine/model_config.h"
+#include "worker/engine/replacement.h"
+#include "worker/engine/tokenizer.h"
+#include "worker/engine/unit_mask.h"
+
+namespace depthlab::engine {
+
+struct EngineOptions {
+  std::string model_dir;
+  // "auto" (CUDA when available, else CPU), "cpu" or "cuda".
+  std::string device = "auto";
+  // "auto" (fp32 on CPU, bf16 on CUDA), "float32", "bfloat16" or "float16".
+  std::string dtype = "auto";
+  // Intra-op threads on CPU; 0 keeps libtorch's default.
+  int num_threads = 0;
+  // Sequences per forward when a call gets more (bounds activation memory).
+  int max_batch = 8;
+};
+
+using TokenSequences = std::vector<std::vector<int32_t>>;
+
+struct LossResult {
+  double nll_sum = 0;  // summed next-token negative log-likelihood (nats)
+  int64_t tokens = 0;  // predicted tokens (sum over sequences of length - 1)
+  std::vector<double> sequence_nll;      // per input sequence
+  std::vector<int64_t> sequence_tokens;  // per input sequence
+
+  double mean_nll() const { return tokens ? nll_sum / tokens : 0; }
+};
+
+struct GenerateOptions {
+  int max_new_tokens = 64;
+  bool use_cache = true;
+  bool stop_at_eos = true;
+};
+
+// Thread-compatible: one call at a time per Engine.
+class Engine {
+ public:
+  static absl::StatusOr<std::unique_ptr<Engine>> Create(const EngineOptions& options);
+  ~Engine();
+
+  const ModelConfig& config() const;
+  const Tokenizer& tokenizer() const;
+  // e.g. "cpu float32 (2 threads)".
+  std::string description() const;
+
+  // Summed next-token loss of each sequence (lengths may differ; each needs >= 2 tokens).
+  absl::StatusOr<LossResult> Loss(const TokenSequences& sequences, const UnitMask& mask,
+                                  const Replacements& replacements) const;
+  // Logits of one sequence, [seq, vocab] row-major fp32.
+  absl::StatusOr<std::vector<float>> Logits(const std::vector<int32_t>& tokens,
+                                            const UnitMask& mask,
+                                            const Replacements& replacements) const;
+  // Greedy continuation of `prompt`; returns only the new tokens.
+  absl::StatusOr<std::vector<int32_t>> Generate(const std::vector<int32_t>& prompt,
+                                                const UnitMask& mask,
+                                                const Replacements& replacements,
+                                                const GenerateOptions& options) const;
+  // Influence statistics over all tokens of `sequences` on the masked model.
+  absl::StatusOr<InfluenceStatistics> Statistics(const TokenSequences& sequences,
+                                                 const UnitMask& mask) const;
+
+ private:
+  struct Impl;
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace depthlab::engine
+
+#endif  // DEPTHLAB_WORKER_ENGINE_ENGINE_H_
