@@ -15,6 +15,7 @@
 #include <string>
 
 #include "worker/engine/decoder.h"
+#include "worker/engine/engine.h"
 #include "worker/engine/random_model.h"
 #include "worker/engine/weights.h"
 
@@ -87,6 +88,7 @@ double NaiveLoss(const ModelConfig& c, const ModelWeights& w, const at::Tensor& 
 
 int Main() {
   c10::InferenceMode inference;
+  ConfigureProcess(0);
   const std::string dir = "/tmp/depthlab-bench-model";
   RandomModelOptions o;
   ModelConfig& c = o.config;

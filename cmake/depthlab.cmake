@@ -14,7 +14,7 @@ endfunction()
 function(depthlab_test)
   cmake_parse_arguments(T "" "NAME" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${T_NAME} ${T_SOURCES})
-  target_link_libraries(${T_NAME} PRIVATE ${T_DEPS} GTest::gtest GTest::gtest_main)
+  target_link_libraries(${T_NAME} PRIVATE ${T_DEPS} GTest::gmock GTest::gtest GTest::gtest_main)
   target_compile_definitions(${T_NAME} PRIVATE DEPTHLAB_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
                                                DEPTHLAB_BINARY_DIR="${PROJECT_BINARY_DIR}")
   depthlab_warnings(${T_NAME})

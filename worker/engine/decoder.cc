@@ -117,9 +117,11 @@ at::Tensor Decoder::Attention(int layer, const at::Tensor& x, int64_t start_pos,
     cache->values[layer] = v;
   }
   const int64_t keys = k.size(2);
-  const bool need_mask = seq > 1 || (config_.sliding_window && keys > *config_.sliding_window);
+  const std::optional<int> window =
+      layer >= config_.sliding_window_from_layer ? config_.sliding_window : std::nullopt;
+  const bool need_mask = seq > 1 || (window && keys > *window);
   const at::Tensor visible =
-      need_mask ? VisibleMask(start_pos, seq, keys, config_.sliding_window, device()) : at::Tensor();
+      need_mask ? VisibleMask(start_pos, seq, keys, window, device()) : at::Tensor();
   const int64_t rep = heads / kv_heads;
   at::Tensor out;
 #if TORCH_VERSION_MAJOR >= 2

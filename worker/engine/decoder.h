@@ -38,7 +38,9 @@ using ReplacementTensorMap = std::map<int, ReplacementTensors>;
 struct KVCache {
   std::vector<at::Tensor> keys;    // per layer: [batch, kv_heads, cached, head_dim]
   std::vector<at::Tensor> values;  // same
-  int64_t length = 0;              // cached positions
+  // Positions cached. RunUnits appends keys/values but does not advance `length`: the caller
+  // sets it after each call (the next call's start_pos), since one forward may skip attention.
+  int64_t length = 0;
 };
 
 // Called after each kept unit with its input and output streams, both [batch, seq, hidden].

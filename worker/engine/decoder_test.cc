@@ -218,3 +218,34 @@ TEST(WeightsTest, ShardedAndHalfPrecisionCheckpointsLoadTheSameValues) {
 
 }  // namespace
 }  // namespace depthlab::engine
+
+namespace depthlab::engine {
+namespace {
+
+at::Tensor Qwen2Logits(std::optional<int> window, int from_layer, const at::Tensor& tokens) {
+  TempDir dir;
+  RandomModelOptions o;
+  o.config.model_type = "qwen2";
+  o.config.sliding_window = window;
+  o.config.sliding_window_from_layer = from_layer;
+  EXPECT_TRUE(WriteRandomModel(dir.path(), o).ok());
+  ModelConfig c = *ModelConfig::FromFile(dir.Sub("config.json"));
+  EXPECT_EQ(c.sliding_window_from_layer, window ? from_layer : 0);
+  auto d = std::move(*Decoder::Create(c, *LoadWeights(dir.path(), c, at::kFloat, at::kCPU)));
+  return d->Logits(tokens, UnitMask::AllKept(4), {});
+}
+
+TEST(Qwen2WindowTest, SlidingWindowAppliesFromMaxWindowLayers) {
+  const at::Tensor tokens = at::arange(20, 40, at::kLong).view({1, 20});
+  const at::Tensor full = Qwen2Logits(std::nullopt, 0, tokens);
+  // All four layers below max_window_layers: identical to no window at all.
+  EXPECT_TRUE(at::equal(Qwen2Logits(3, 4, tokens), full));
+  // Windowed from layer 2: the first 3 positions see no more than 3 keys either way.
+  const at::Tensor late = Qwen2Logits(3, 2, tokens);
+  EXPECT_TRUE(at::allclose(late.narrow(1, 0, 3), full.narrow(1, 0, 3), 1e-6, 1e-6));
+  EXPECT_FALSE(at::allclose(late, full, 1e-3, 1e-3));
+  EXPECT_FALSE(at::allclose(late, Qwen2Logits(3, 0, tokens), 1e-3, 1e-3));
+}
+
+}  // namespace
+}  // namespace depthlab::engine

@@ -5,7 +5,11 @@
 #include <c10/core/InferenceMode.h>
 #include <c10/util/Exception.h>
 
+#include <malloc.h>
+
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -69,6 +73,18 @@ void Accumulate(const at::Tensor& x, const at::Tensor& y, UnitStatsSums* sums) {
 }
 
 }  // namespace
+
+void ConfigureProcess(int num_threads) {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum: buffers below it come from the heap
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);   // and freed heap memory stays mapped for reuse
+    mallopt(M_TOP_PAD, 64 << 20);
+  });
+  const int threads =
+      num_threads > 0 ? num_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (at::get_num_threads() != threads) at::set_num_threads(threads);
+}
 
 struct Engine::Impl {
   EngineOptions options;
@@ -158,7 +174,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& opti
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   DEPTHLAB_ASSIGN_OR_RETURN(impl->tokenizer, Tokenizer::FromDirectory(options.model_dir));
-  if (options.num_threads > 0) at::set_num_threads(options.num_threads);
+  ConfigureProcess(options.num_threads);
   absl::Status loaded = Guarded([&]() -> absl::Status {
     DEPTHLAB_ASSIGN_OR_RETURN(at::Device device, ChooseDevice(options.device));
     DEPTHLAB_ASSIGN_OR_RETURN(at::ScalarType dtype, ChooseDtype(options.dtype, device));
@@ -176,7 +192,11 @@ const Tokenizer& Engine::tokenizer() const { return *impl_->tokenizer; }
 
 std::string Engine::description() const {
   const at::Device device = impl_->decoder->device();
-  return absl::StrCat(device.str(), " ", c10::toString(impl_->decoder->dtype()),
+  const at::ScalarType dtype = impl_->decoder->dtype();
+  const char* dtype_name = dtype == at::kFloat      ? "float32"
+                           : dtype == at::kBFloat16 ? "bfloat16"
+                                                    : "float16";
+  return absl::StrCat(device.str(), " ", dtype_name,
                       device.is_cpu() ? absl::StrCat(" (", at::get_num_threads(), " threads)") : "");
 }
 

@@ -29,7 +29,7 @@ struct EngineOptions {
   std::string device = "auto";
   // "auto" (fp32 on CPU, bf16 on CUDA), "float32", "bfloat16" or "float16".
   std::string dtype = "auto";
-  // Intra-op threads on CPU; 0 keeps libtorch's default.
+  // Intra-op threads on CPU; 0 uses every core.
   int num_threads = 0;
   // Sequences per forward when a call gets more (bounds activation memory).
   int max_batch = 8;
@@ -51,6 +51,12 @@ struct GenerateOptions {
   bool use_cache = true;
   bool stop_at_eos = true;
 };
+
+// Process-wide settings for tensor work: glibc malloc keeps freed multi-MB activation buffers
+// instead of unmapping them (the page faults of fresh mappings otherwise dominate CPU forward
+// time, ~9x on attention here), and libtorch uses `num_threads` intra-op threads (0 = every
+// core). Engine::Create calls it; benchmarks call it so that baselines run under the same settings.
+void ConfigureProcess(int num_threads);
 
 // Thread-compatible: one call at a time per Engine.
 class Engine {

@@ -18,12 +18,14 @@ class FieldReader {
  public:
   FieldReader(const json& j, const std::string& source) : j_(j), source_(source) {}
 
-  absl::Status Int(const char* name, bool required, int* out) const {
+  absl::Status Int(const char* name, bool required, int* out, int64_t min_value = 1) const {
     const json* v = Get(name);
     if (v == nullptr) return required ? Missing(name) : absl::OkStatus();
     if (!v->is_number_integer()) return WrongType(name, "an integer");
     const int64_t value = v->get<int64_t>();
-    if (value <= 0 || value > (int64_t{1} << 30)) return WrongType(name, "a positive integer");
+    if (value < min_value || value > (int64_t{1} << 30)) {
+      return WrongType(name, min_value > 0 ? "a positive integer" : "a non-negative integer");
+    }
     *out = static_cast<int>(value);
     return absl::OkStatus();
   }
@@ -143,6 +145,8 @@ absl::Status ParseFamilyOptions(const FieldReader& r, ModelConfig* c) {
       int window = 0;
       DEPTHLAB_RETURN_IF_ERROR(r.Int("sliding_window", true, &window));
       c->sliding_window = window;
+      c->sliding_window_from_layer = 28;  // HF Qwen2Config's default max_window_layers
+      DEPTHLAB_RETURN_IF_ERROR(r.Int("max_window_layers", false, &c->sliding_window_from_layer, 0));
     }
   } else {
     bool attention_bias = false;
@@ -230,6 +234,7 @@ std::string ModelConfig::ToJson() const {
   if (model_type == "qwen2") {
     j["use_sliding_window"] = sliding_window.has_value();
     j["sliding_window"] = sliding_window.value_or(max_position_embeddings);
+    j["max_window_layers"] = sliding_window_from_layer;
   } else {
     j["attention_bias"] = qkv_bias;
     j["sliding_window"] = sliding_window ? json(*sliding_window) : json(nullptr);

@@ -36,6 +36,7 @@ struct ModelConfig {
   double rope_theta = 10000.0;
   std::optional<RopeScaling> rope_scaling;
   std::optional<int> sliding_window;  // Mistral; Qwen2 only when use_sliding_window is true
+  int sliding_window_from_layer = 0;  // Qwen2: max_window_layers (earlier layers attend fully)
   bool tie_word_embeddings = false;
   bool qkv_bias = false;  // q/k/v projections carry biases (qwen2; llama attention_bias)
   bool o_bias = false;    // o_proj carries a bias (llama attention_bias)

@@ -43,9 +43,10 @@ TEST(ModelConfigTest, Qwen2HasQkvBiasAndSlidingWindowOnlyWhenEnabled) {
   EXPECT_TRUE(off->tie_word_embeddings);
   EXPECT_EQ(off->head_dim, 64);
   EXPECT_FALSE(off->sliding_window.has_value());
-  auto on = ModelConfig::Parse(base + "true}", "config.json");
-  ASSERT_TRUE(on.ok());
+  auto on = ModelConfig::Parse(base + "true, \"max_window_layers\": 21}", "config.json");
+  ASSERT_TRUE(on.ok()) << on.status();
   EXPECT_EQ(on->sliding_window, 32768);
+  EXPECT_EQ(on->sliding_window_from_layer, 21);  // layers 0..20 attend over the full context
 }
 
 TEST(ModelConfigTest, MistralSlidingWindowAndDefaults) {

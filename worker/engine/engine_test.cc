@@ -1,0 +1,203 @@
+// The torch-free Engine facade: statistics against sums computed by hand from captured streams,
+// loss and generation equivalences, and clear errors for bad model directories and inputs.
+#include "worker/engine/engine.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "worker/engine/decoder.h"
+#include "worker/engine/random_model.h"
+#include "worker/engine/testing/temp_dir.h"
+#include "worker/engine/weights.h"
+
+namespace depthlab::engine {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::TempDir;
+
+// Hand-computed §2 sums for one unit from its input/output streams over the valid tokens.
+UnitStatsSums HandSums(const at::Tensor& in, const at::Tensor& out,
+                       const std::vector<int64_t>& lengths) {
+  UnitStatsSums s;
+  s.update_sum.assign(static_cast<size_t>(in.size(2)), 0.0);
+  const auto x = in.to(at::kDouble).contiguous(), y = out.to(at::kDouble).contiguous();
+  const auto xa = x.accessor<double, 3>(), ya = y.accessor<double, 3>();
+  for (size_t b = 0; b < lengths.size(); ++b) {
+    for (int64_t t = 0; t < lengths[b]; ++t) {
+      double dot = 0, nx = 0, ny = 0, l1x = 0, l1d = 0, l2d = 0;
+      for (int64_t i = 0; i < x.size(2); ++i) {
+        const double xi = xa[b][t][i], yi = ya[b][t][i], d = yi - xi;
+        dot += xi * yi, nx += xi * xi, ny += yi * yi;
+        l1x += std::abs(xi), l1d += std::abs(d), l2d += d * d;
+        s.update_sum[i] += d;
+      }
+      s.cosine_sum += 1 - dot / std::sqrt(nx * ny);
+      s.rel_l1_sum += l1d / l1x;
+      s.rel_l2_sum += std::sqrt(l2d / nx);
+      s.tokens += 1;
+    }
+  }
+  return s;
+}
+
+void ExpectSumsNear(const UnitStatsSums& got, const UnitStatsSums& want, const std::string& what) {
+  EXPECT_EQ(got.tokens, want.tokens) << what;
+  EXPECT_NEAR(got.cosine_sum, want.cosine_sum, 1e-4 * std::max(1.0, want.cosine_sum)) << what;
+  EXPECT_NEAR(got.rel_l1_sum, want.rel_l1_sum, 1e-4 * std::max(1.0, want.rel_l1_sum)) << what;
+  EXPECT_NEAR(got.rel_l2_sum, want.rel_l2_sum, 1e-4 * std::max(1.0, want.rel_l2_sum)) << what;
+  for (size_t i = 0; i < want.update_sum.size(); i += 17) {
+    EXPECT_NEAR(got.update_sum[i], want.update_sum[i], 1e-3) << what << " update " << i;
+  }
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    RandomModelOptions o;
+    o.config.num_hidden_layers = 3;
+    o.seed = 11;
+    ASSERT_TRUE(WriteRandomModel(dir_.path(), o).ok());
+    auto engine = Engine::Create({.model_dir = dir_.path(), .device = "cpu"});
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    engine_ = std::move(*engine);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Engine> engine_;
+  TokenSequences seqs_ = {{262, 72, 101, 108, 108, 111, 32, 119, 111, 114, 108, 100},
+                          {262, 84, 104, 101, 32, 99, 97, 116}};
+};
+
+TEST_F(EngineTest, StatisticsMatchSumsComputedByHandFromTheStreams) {
+  UnitMask mask = UnitMask::AllKept(3);
+  mask.Remove({1, UnitKind::kMlp});
+  auto stats = engine_->Statistics(seqs_, mask);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+
+  // Reference streams at every boundary from the decoder, on the same right-padded batch.
+  auto config = *ModelConfig::FromFile(dir_.Sub("config.json"));
+  auto decoder = std::move(*Decoder::Create(config, *LoadWeights(dir_.path(), config, at::kFloat, at::kCPU)));
+  at::Tensor tokens = at::zeros({2, 12}, at::kLong);
+  for (size_t b = 0; b < 2; ++b) {
+    for (size_t t = 0; t < seqs_[b].size(); ++t) tokens[b][t] = seqs_[b][t];
+  }
+  const std::vector<int64_t> lengths = {12, 8};
+  std::vector<at::Tensor> s = {decoder->Embed(tokens)};
+  for (int u = 0; u < 6; ++u) s.push_back(decoder->RunUnits(s.back(), u, u + 1, mask, {}));
+
+  for (int u : {0, 1, 2, 4, 5}) {
+    ExpectSumsNear(stats->sublayers[u], HandSums(s[u], s[u + 1], lengths), Unit::FromFlat(u).ToString());
+  }
+  EXPECT_EQ(stats->sublayers[3].tokens, 0);  // mlp:1 removed
+  ExpectSumsNear(stats->blocks[0], HandSums(s[0], s[2], lengths), "block:0");
+  ExpectSumsNear(stats->blocks[2], HandSums(s[4], s[6], lengths), "block:2");
+  EXPECT_EQ(stats->blocks[1].tokens, 0);  // half-removed blocks do not count
+  EXPECT_EQ(stats->sublayers[0].tokens, 20);
+  EXPECT_GT(stats->blocks[0].cosine(), 0.0);
+}
+
+TEST_F(EngineTest, ShardedStatisticsMergeToTheSinglePass) {
+  const UnitMask all = UnitMask::AllKept(3);
+  auto whole = engine_->Statistics(seqs_, all);
+  auto first = engine_->Statistics({seqs_[0]}, all);
+  auto second = engine_->Statistics({seqs_[1]}, all);
+  ASSERT_TRUE(whole.ok() && first.ok() && second.ok());
+  ASSERT_TRUE(first->Merge(*second).ok());
+  for (int u = 0; u < 6; ++u) ExpectSumsNear(first->sublayers[u], whole->sublayers[u], "merged");
+  EXPECT_EQ(first->blocks[2].tokens, 20);
+}
+
+TEST_F(EngineTest, LossIsTheSumOfLogSoftmaxOverLogits) {
+  UnitMask mask = UnitMask::AllKept(3);
+  ASSERT_TRUE(mask.ApplyRemovals("attn:2").ok());
+  auto loss = engine_->Loss(seqs_, mask, {});
+  ASSERT_TRUE(loss.ok()) << loss.status();
+  const int vocab = engine_->config().vocab_size;
+  double expected_total = 0;
+  for (size_t b = 0; b < seqs_.size(); ++b) {
+    auto logits = engine_->Logits(seqs_[b], mask, {});
+    ASSERT_TRUE(logits.ok());
+    double nll = 0;
+    for (size_t t = 0; t + 1 < seqs_[b].size(); ++t) {
+      const float* row = logits->data() + t * vocab;
+      double max = row[0], sum = 0;
+      for (int v = 0; v < vocab; ++v) max = std::max<double>(max, row[v]);
+      for (int v = 0; v < vocab; ++v) sum += std::exp(row[v] - max);
+      nll -= row[seqs_[b][t + 1]] - max - std::log(sum);
+    }
+    EXPECT_NEAR(loss->sequence_nll[b], nll, 1e-3);
+    EXPECT_EQ(loss->sequence_tokens[b], static_cast<int64_t>(seqs_[b].size()) - 1);
+    expected_total += nll;
+  }
+  EXPECT_NEAR(loss->nll_sum, expected_total, 2e-3);
+  EXPECT_EQ(loss->tokens, 18);
+}
+
+TEST_F(EngineTest, GenerationWithCacheEqualsGenerationWithout) {
+  UnitMask mask = UnitMask::AllKept(3);
+  ASSERT_TRUE(mask.ApplyRemovals("attn:1").ok());
+  GenerateOptions cached{.max_new_tokens = 12, .use_cache = true, .stop_at_eos = false};
+  GenerateOptions plain = cached;
+  plain.use_cache = false;
+  auto a = engine_->Generate(seqs_[0], mask, {}, cached);
+  auto b = engine_->Generate(seqs_[0], mask, {}, plain);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->size(), 12u);
+  EXPECT_EQ(*a, *b);
+}
+
+TEST(EngineSlidingWindowTest, GenerationWithCacheEqualsGenerationWithoutPastTheWindow) {
+  TempDir dir;
+  RandomModelOptions o;
+  o.config.model_type = "mistral";
+  o.config.sliding_window = 5;
+  o.seed = 3;
+  ASSERT_TRUE(WriteRandomModel(dir.path(), o).ok());
+  auto engine = Engine::Create({.model_dir = dir.path(), .device = "cpu"});
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  const UnitMask all = UnitMask::AllKept(4);
+  GenerateOptions cached{.max_new_tokens = 16, .use_cache = true, .stop_at_eos = false};
+  GenerateOptions plain = cached;
+  plain.use_cache = false;
+  const std::vector<int32_t> prompt = {262, 10, 20, 30, 40, 50, 60, 70};
+  EXPECT_EQ(*(*engine)->Generate(prompt, all, {}, cached), *(*engine)->Generate(prompt, all, {}, plain));
+}
+
+TEST(EngineErrorsTest, BadModelDirectoriesGiveClearErrors) {
+  EXPECT_EQ(Engine::Create({.model_dir = "/nonexistent/model"}).status().code(),
+            absl::StatusCode::kNotFound);
+  TempDir dir;
+  ASSERT_TRUE(WriteRandomModel(dir.path(), RandomModelOptions()).ok());
+  // Truncate the weights: the loader names the file.
+  std::filesystem::resize_file(dir.Sub("model.safetensors"), 100);
+  absl::Status s = Engine::Create({.model_dir = dir.path()}).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("model.safetensors"));
+  // A config without a required field.
+  std::ofstream(dir.Sub("config.json")) << R"({"model_type": "llama", "vocab_size": 320})";
+  s = Engine::Create({.model_dir = dir.path()}).status();
+  EXPECT_THAT(s.message(), HasSubstr("config.json: missing required field 'hidden_size'"));
+}
+
+TEST_F(EngineTest, BadInputsAreInvalidArgument) {
+  const UnitMask all = UnitMask::AllKept(3);
+  absl::Status s = engine_->Loss({{1, 2, 99999}}, all, {}).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("token id 99999 is outside the vocabulary [0, 320)"));
+  EXPECT_THAT(engine_->Loss({{5}}, all, {}).status().message(), HasSubstr("loss needs >= 2"));
+  EXPECT_THAT(engine_->Loss(seqs_, UnitMask::AllKept(5), {}).status().message(),
+              HasSubstr("mask covers 5 layers; the model has 3"));
+  Replacements bad = {{1, Replacement::Additive({1.0f, 2.0f})}};
+  EXPECT_THAT(engine_->Loss(seqs_, all, bad).status().message(),
+              HasSubstr("replacement for mlp:0: vector has 2 values, expected hidden size 64"));
+}
+
+}  // namespace
+}  // namespace depthlab::engine
