@@ -13,9 +13,9 @@
 #define DEPTHLAB_STATUS_CONCAT_(a, b) DEPTHLAB_STATUS_CONCAT_INNER_(a, b)
 
 // Returns from the enclosing function if `expr` (an absl::Status) is not OK.
-#define DEPTHLAB_RETURN_IF_ERROR(expr)                  \
-  do {                                                  \
-    const ::absl::Status depthlab_status_ = (expr);     \
+#define DEPTHLAB_RETURN_IF_ERROR(expr)                   \
+  do {                                                   \
+    const ::absl::Status depthlab_status_ = (expr);      \
     if (!depthlab_status_.ok()) return depthlab_status_; \
   } while (0)
 

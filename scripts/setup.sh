@@ -9,7 +9,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libsqlite3-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libsentencepiece-dev sentencepiece nlohmann-json3-dev libicu-dev
+  sentencepiece nlohmann-json3-dev libicu-dev
 )
 
 missing=()

@@ -24,8 +24,8 @@ absl::Status FlagSet::Parse(int argc, char** argv, int first) {
       continue;
     }
     if (arg.rfind("--", 0) != 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          command_, ": unexpected argument '", arg, "' (flags start with --; see --help)"));
+      return absl::InvalidArgumentError(absl::StrCat(command_, ": unexpected argument '", arg,
+                                                     "' (flags start with --; see --help)"));
     }
     std::string name = arg.substr(2), value;
     const size_t eq = name.find('=');
@@ -64,8 +64,8 @@ bool FlagSet::IsSet(const std::string& name) const {
 absl::StatusOr<int> FlagSet::GetInt(const std::string& name, int min_value) const {
   int value = 0;
   if (!absl::SimpleAtoi(Get(name), &value) || value < min_value) {
-    return absl::InvalidArgumentError(absl::StrCat("--", name, ": '", Get(name),
-                                                   "' is not an integer >= ", min_value));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, ": '", Get(name), "' is not an integer >= ", min_value));
   }
   return value;
 }
@@ -73,7 +73,8 @@ absl::StatusOr<int> FlagSet::GetInt(const std::string& name, int min_value) cons
 absl::StatusOr<double> FlagSet::GetDouble(const std::string& name) const {
   double value = 0;
   if (!absl::SimpleAtod(Get(name), &value)) {
-    return absl::InvalidArgumentError(absl::StrCat("--", name, ": '", Get(name), "' is not a number"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, ": '", Get(name), "' is not a number"));
   }
   return value;
 }
@@ -86,8 +87,8 @@ absl::StatusOr<std::string> FlagSet::Required(const std::string& name) const {
 }
 
 std::string FlagSet::Usage() const {
-  std::string out = absl::StrCat("usage: depthlab-worker ", command_, " [flags]\n\n", summary_,
-                                 "\n\nflags:\n");
+  std::string out =
+      absl::StrCat("usage: depthlab-worker ", command_, " [flags]\n\n", summary_, "\n\nflags:\n");
   for (const std::string& name : order_) {
     const Flag& f = flags_.at(name);
     std::string left = absl::StrCat("  --", name, f.is_bool ? "" : " VALUE");

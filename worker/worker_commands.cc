@@ -109,16 +109,19 @@ absl::Status Perplexity(const FlagSet& flags) {
   DEPTHLAB_ASSIGN_OR_RETURN(engine::TokenSequences seqs, LoadCorpus(flags, "text", *m.engine));
   engine::LossResult total;
   const auto start = std::chrono::steady_clock::now();
-  DEPTHLAB_RETURN_IF_ERROR(Chunked(seqs, batch, "perplexity", [&](const auto& chunk) -> absl::Status {
-    DEPTHLAB_ASSIGN_OR_RETURN(engine::LossResult r, m.engine->Loss(chunk, m.mask, {}));
-    total.nll_sum += r.nll_sum;
-    total.tokens += r.tokens;
-    total.sequence_nll.insert(total.sequence_nll.end(), r.sequence_nll.begin(), r.sequence_nll.end());
-    total.sequence_tokens.insert(total.sequence_tokens.end(), r.sequence_tokens.begin(),
-                                 r.sequence_tokens.end());
-    return absl::OkStatus();
-  }));
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  DEPTHLAB_RETURN_IF_ERROR(
+      Chunked(seqs, batch, "perplexity", [&](const auto& chunk) -> absl::Status {
+        DEPTHLAB_ASSIGN_OR_RETURN(engine::LossResult r, m.engine->Loss(chunk, m.mask, {}));
+        total.nll_sum += r.nll_sum;
+        total.tokens += r.tokens;
+        total.sequence_nll.insert(total.sequence_nll.end(), r.sequence_nll.begin(),
+                                  r.sequence_nll.end());
+        total.sequence_tokens.insert(total.sequence_tokens.end(), r.sequence_tokens.begin(),
+                                     r.sequence_tokens.end());
+        return absl::OkStatus();
+      }));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   double seq_ppl = 0;
   for (size_t i = 0; i < total.sequence_nll.size(); ++i) {
     seq_ppl += std::exp(total.sequence_nll[i] / total.sequence_tokens[i]);
@@ -172,11 +175,13 @@ absl::Status Tokenize(const FlagSet& flags) {
   DEPTHLAB_ASSIGN_OR_RETURN(std::string model, flags.Required("model"));
   DEPTHLAB_ASSIGN_OR_RETURN(std::string text, flags.Required("text"));
   DEPTHLAB_ASSIGN_OR_RETURN(auto tok, engine::Tokenizer::FromDirectory(model));
-  DEPTHLAB_ASSIGN_OR_RETURN(std::vector<int32_t> ids, tok->Encode(text, !flags.IsSet("no-special")));
+  DEPTHLAB_ASSIGN_OR_RETURN(std::vector<int32_t> ids,
+                            tok->Encode(text, !flags.IsSet("no-special")));
   if (flags.IsSet("json")) {
     std::vector<std::string> pieces;
     for (int32_t id : ids) pieces.push_back(tok->IdToPiece(id));
-    std::cout << json{{"ids", ids}, {"pieces", pieces}, {"decoded", tok->Decode(ids)}}.dump(2) << "\n";
+    std::cout << json{{"ids", ids}, {"pieces", pieces}, {"decoded", tok->Decode(ids)}}.dump(2)
+              << "\n";
     return absl::OkStatus();
   }
   std::cout << absl::StrFormat("%d tokens (%s tokenizer, vocabulary %d)\n", ids.size(),
@@ -196,7 +201,8 @@ std::vector<std::pair<std::string, const engine::UnitStatsSums*>> StatRows(
       rows.emplace_back(absl::StrCat("block:", i), &s.blocks[i]);
       continue;
     }
-    if (g != engine::Granularity::kMlp) rows.emplace_back(absl::StrCat("attn:", i), &s.sublayers[2 * i]);
+    if (g != engine::Granularity::kMlp)
+      rows.emplace_back(absl::StrCat("attn:", i), &s.sublayers[2 * i]);
     if (g != engine::Granularity::kAttention) {
       rows.emplace_back(absl::StrCat("mlp:", i), &s.sublayers[2 * i + 1]);
     }
@@ -205,10 +211,12 @@ std::vector<std::pair<std::string, const engine::UnitStatsSums*>> StatRows(
 }
 
 absl::Status Stats(const FlagSet& flags) {
-  DEPTHLAB_ASSIGN_OR_RETURN(engine::Granularity g, engine::ParseGranularity(flags.Get("granularity")));
+  DEPTHLAB_ASSIGN_OR_RETURN(engine::Granularity g,
+                            engine::ParseGranularity(flags.Get("granularity")));
   DEPTHLAB_ASSIGN_OR_RETURN(int batch, flags.GetInt("batch", 1));
   DEPTHLAB_ASSIGN_OR_RETURN(Loaded m, LoadModel(flags, batch));
-  DEPTHLAB_ASSIGN_OR_RETURN(engine::TokenSequences seqs, LoadCorpus(flags, "calibration", *m.engine));
+  DEPTHLAB_ASSIGN_OR_RETURN(engine::TokenSequences seqs,
+                            LoadCorpus(flags, "calibration", *m.engine));
   auto stats = engine::InfluenceStatistics::Empty(m.engine->config().num_hidden_layers,
                                                   m.engine->config().hidden_size);
   DEPTHLAB_RETURN_IF_ERROR(Chunked(seqs, batch, "stats", [&](const auto& chunk) -> absl::Status {
@@ -231,15 +239,22 @@ absl::Status Stats(const FlagSet& flags) {
     json units = json::array();
     for (size_t i = 0; i < rows.size(); ++i) {
       const auto* s = rows[i].second;
-      json u = {{"unit", rows[i].first}, {"cosine", s->cosine()}, {"relative_l1", s->relative_l1()},
-                {"relative_l2", s->relative_l2()}, {"tokens", s->tokens}, {"cosine_rank", rank[i]}};
+      json u = {{"unit", rows[i].first},
+                {"cosine", s->cosine()},
+                {"relative_l1", s->relative_l1()},
+                {"relative_l2", s->relative_l2()},
+                {"tokens", s->tokens},
+                {"cosine_rank", rank[i]}};
       if (flags.IsSet("mean-update")) u["mean_update"] = s->mean_update();
       units.push_back(u);
     }
     json prune_order = json::array();
     for (size_t i : order) prune_order.push_back(rows[i].first);
-    std::cout << json{{"granularity", engine::GranularityName(g)}, {"removed", m.mask.RemovedString()},
-                      {"sequences", seqs.size()}, {"units", units}, {"cosine_order", prune_order}}
+    std::cout << json{{"granularity", engine::GranularityName(g)},
+                      {"removed", m.mask.RemovedString()},
+                      {"sequences", seqs.size()},
+                      {"units", units},
+                      {"cosine_order", prune_order}}
                      .dump(2)
               << "\n";
     return absl::OkStatus();
@@ -257,8 +272,8 @@ absl::Status Stats(const FlagSet& flags) {
                                    "-", 0, "-");
       continue;
     }
-    std::cout << absl::StrFormat("%-10s %10.5f %12.5f %12.5f %9d %6d\n", rows[i].first,
-                                 s->cosine(), s->relative_l1(), s->relative_l2(), s->tokens, rank[i]);
+    std::cout << absl::StrFormat("%-10s %10.5f %12.5f %12.5f %9d %6d\n", rows[i].first, s->cosine(),
+                                 s->relative_l1(), s->relative_l2(), s->tokens, rank[i]);
   }
   std::cout << "\nprune order (lowest cosine first):";
   for (size_t i : order) {
@@ -286,10 +301,11 @@ absl::Status InitRandom(const FlagSet& flags) {
   }
   c.head_dim = c.hidden_size / c.num_attention_heads;
   DEPTHLAB_RETURN_IF_ERROR(engine::WriteRandomModel(out, o));
-  std::cout << absl::StrFormat("wrote a random %s model to %s: %d layers, hidden %d, %d/%d heads, "
-                               "vocabulary %d\n",
-                               c.model_type, out, c.num_hidden_layers, c.hidden_size,
-                               c.num_attention_heads, c.num_key_value_heads, c.vocab_size);
+  std::cout << absl::StrFormat(
+      "wrote a random %s model to %s: %d layers, hidden %d, %d/%d heads, "
+      "vocabulary %d\n",
+      c.model_type, out, c.num_hidden_layers, c.hidden_size, c.num_attention_heads,
+      c.num_key_value_heads, c.vocab_size);
   return absl::OkStatus();
 }
 
@@ -313,11 +329,13 @@ int RunPerplexity(int argc, char** argv) {
 }
 
 int RunGenerate(int argc, char** argv) {
-  FlagSet flags("generate", "Greedy generation with a KV cache (removed attention units hold none).");
+  FlagSet flags("generate",
+                "Greedy generation with a KV cache (removed attention units hold none).");
   AddModelFlags(&flags);
   flags.String("prompt", "", "prompt text (required); BOS is added as the tokenizer says");
   flags.String("max-new-tokens", "32", "tokens to generate (stops early at EOS)");
-  flags.Bool("no-cache", "recompute the whole sequence at every step instead of using the KV cache");
+  flags.Bool("no-cache",
+             "recompute the whole sequence at every step instead of using the KV cache");
   return Run(flags, argc, argv, Generate);
 }
 

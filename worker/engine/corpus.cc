@@ -62,13 +62,14 @@ absl::StatusOr<std::vector<std::string>> LoadDocuments(const std::string& path) 
 }
 
 absl::StatusOr<TokenSequences> PackSequences(const Tokenizer& tokenizer,
-                                             const std::vector<std::string>& documents,
-                                             int seq_len, int max_sequences) {
+                                             const std::vector<std::string>& documents, int seq_len,
+                                             int max_sequences) {
   if (seq_len < 2) return absl::InvalidArgumentError("seq_len: must be at least 2");
   TokenSequences out;
   std::vector<int32_t> current;
   for (const std::string& doc : documents) {
-    DEPTHLAB_ASSIGN_OR_RETURN(std::vector<int32_t> ids, tokenizer.Encode(doc, /*add_special=*/true));
+    DEPTHLAB_ASSIGN_OR_RETURN(std::vector<int32_t> ids,
+                              tokenizer.Encode(doc, /*add_special=*/true));
     for (int32_t id : ids) {
       current.push_back(id);
       if (static_cast<int>(current.size()) == seq_len) {

@@ -25,8 +25,8 @@ absl::StatusOr<std::vector<std::string>> LoadDocuments(const std::string& path);
 // cuts the stream into sequences of exactly `seq_len` tokens, dropping the remainder. At most
 // `max_sequences` sequences (0 = no limit).
 absl::StatusOr<TokenSequences> PackSequences(const Tokenizer& tokenizer,
-                                             const std::vector<std::string>& documents,
-                                             int seq_len, int max_sequences);
+                                             const std::vector<std::string>& documents, int seq_len,
+                                             int max_sequences);
 
 }  // namespace depthlab::engine
 

@@ -84,12 +84,26 @@ at::Tensor Decoder::Embed(const at::Tensor& tokens) const {
 
 at::Tensor Decoder::RmsNorm(const at::Tensor& x, const at::Tensor& weight) const {
   const at::Tensor xf = x.to(at::kFloat);
-  const at::Tensor normed = xf * at::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) +
-                                           config_.rms_norm_eps);
+  const at::Tensor normed =
+      xf * at::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + config_.rms_norm_eps);
   return weight * normed.to(x.scalar_type());
 }
 
-at::Tensor Decoder::Attention(int layer, const at::Tensor& x, int64_t start_pos,
+Decoder::AttentionContext Decoder::MakeContext(int64_t start_pos, int64_t seq,
+                                               at::ScalarType dtype) const {
+  // RoPE in fp32, cast to the run dtype as HF does.
+  const at::Tensor pos = at::arange(start_pos, start_pos + seq,
+                                    at::TensorOptions().dtype(at::kFloat).device(device()));
+  const at::Tensor freqs = at::outer(pos, inv_freq_);
+  const at::Tensor emb = at::cat({freqs, freqs}, -1);
+  AttentionContext ctx;
+  ctx.cos = emb.cos().to(dtype).view({1, 1, seq, config_.head_dim});
+  ctx.sin = emb.sin().to(dtype).view({1, 1, seq, config_.head_dim});
+  ctx.start_pos = start_pos;
+  return ctx;
+}
+
+at::Tensor Decoder::Attention(int layer, const at::Tensor& x, AttentionContext& ctx,
                               KVCache* cache) const {
   const LayerWeights& w = weights_.layers[layer];
   const int64_t batch = x.size(0), seq = x.size(1), hd = config_.head_dim;
@@ -97,16 +111,8 @@ at::Tensor Decoder::Attention(int layer, const at::Tensor& x, int64_t start_pos,
   at::Tensor q = at::linear(x, w.q_proj, w.q_bias).view({batch, seq, heads, hd}).transpose(1, 2);
   at::Tensor k = at::linear(x, w.k_proj, w.k_bias).view({batch, seq, kv_heads, hd}).transpose(1, 2);
   at::Tensor v = at::linear(x, w.v_proj, w.v_bias).view({batch, seq, kv_heads, hd}).transpose(1, 2);
-
-  // RoPE in fp32, cast to the run dtype as HF does: cos/sin [1, 1, seq, hd].
-  const at::Tensor pos =
-      at::arange(start_pos, start_pos + seq, at::TensorOptions().dtype(at::kFloat).device(device()));
-  const at::Tensor freqs = at::outer(pos, inv_freq_);
-  const at::Tensor emb = at::cat({freqs, freqs}, -1);
-  const at::Tensor cos = emb.cos().to(x.scalar_type()).view({1, 1, seq, hd});
-  const at::Tensor sin = emb.sin().to(x.scalar_type()).view({1, 1, seq, hd});
-  q = q * cos + RotateHalf(q) * sin;  // [B, heads, T, hd]
-  k = k * cos + RotateHalf(k) * sin;  // [B, kv_heads, T, hd]
+  q = q * ctx.cos + RotateHalf(q) * ctx.sin;  // [B, heads, T, hd]
+  k = k * ctx.cos + RotateHalf(k) * ctx.sin;  // [B, kv_heads, T, hd]
 
   if (cache != nullptr) {
     if (cache->keys[layer].defined()) {
@@ -117,11 +123,18 @@ at::Tensor Decoder::Attention(int layer, const at::Tensor& x, int64_t start_pos,
     cache->values[layer] = v;
   }
   const int64_t keys = k.size(2);
-  const std::optional<int> window =
-      layer >= config_.sliding_window_from_layer ? config_.sliding_window : std::nullopt;
-  const bool need_mask = seq > 1 || (window && keys > *window);
-  const at::Tensor visible =
-      need_mask ? VisibleMask(start_pos, seq, keys, window, device()) : at::Tensor();
+  const bool windowed = config_.sliding_window && layer >= config_.sliding_window_from_layer;
+  if (ctx.mask_keys != keys) {  // all layers see the same keys unless some attention is removed
+    ctx.full_mask = ctx.window_mask = at::Tensor();
+    ctx.mask_keys = keys;
+  }
+  at::Tensor& cached_mask = windowed ? ctx.window_mask : ctx.full_mask;
+  const bool need_mask = seq > 1 || (windowed && keys > *config_.sliding_window);
+  if (need_mask && !cached_mask.defined()) {
+    cached_mask = VisibleMask(ctx.start_pos, seq, keys,
+                              windowed ? config_.sliding_window : std::nullopt, device());
+  }
+  const at::Tensor visible = need_mask ? cached_mask : at::Tensor();
   const int64_t rep = heads / kv_heads;
   at::Tensor out;
 #if TORCH_VERSION_MAJOR >= 2
@@ -160,14 +173,14 @@ at::Tensor Decoder::RunUnits(at::Tensor h, int begin_unit, int end_unit, const U
     cache->keys.resize(config_.num_hidden_layers);
     cache->values.resize(config_.num_hidden_layers);
   }
+  AttentionContext ctx = MakeContext(start_pos, h.size(1), h.scalar_type());
   for (int u = begin_unit; u < end_unit; ++u) {
     const int layer = u / 2;
     if (mask.kept_flat(u)) {
       const LayerWeights& w = weights_.layers[layer];
       const bool attention = u % 2 == 0;
-      const at::Tensor x =
-          RmsNorm(h, attention ? w.input_layernorm : w.post_attention_layernorm);
-      at::Tensor out = h + (attention ? Attention(layer, x, start_pos, cache) : Mlp(layer, x));
+      const at::Tensor x = RmsNorm(h, attention ? w.input_layernorm : w.post_attention_layernorm);
+      at::Tensor out = h + (attention ? Attention(layer, x, ctx, cache) : Mlp(layer, x));
       if (observer != nullptr) (*observer)(u, h, out);
       h = std::move(out);
       continue;
@@ -211,13 +224,17 @@ std::pair<at::Tensor, at::Tensor> Decoder::SequenceLoss(const at::Tensor& h,
   const auto long_cpu = at::TensorOptions().dtype(at::kLong);
   const at::Tensor src_idx = at::tensor(src, long_cpu).to(device());
   const at::Tensor rows = at::tensor(row_of, long_cpu);
-  const at::Tensor normed = RmsNorm(h, weights_.norm).reshape({batch * seq, -1}).index_select(0, src_idx);
-  const at::Tensor targets = tokens.to(device(), at::kLong).reshape({-1}).index_select(0, src_idx + 1);
+  const at::Tensor normed =
+      RmsNorm(h, weights_.norm).reshape({batch * seq, -1}).index_select(0, src_idx);
+  const at::Tensor targets =
+      tokens.to(device(), at::kLong).reshape({-1}).index_select(0, src_idx + 1);
   const int64_t n = static_cast<int64_t>(src.size());
   for (int64_t start = 0; start < n; start += kLossChunk) {
     const int64_t len = std::min(kLossChunk, n - start);
-    const at::Tensor logits = at::linear(normed.narrow(0, start, len), weights_.lm_head).to(at::kFloat);
-    const at::Tensor picked = logits.gather(1, targets.narrow(0, start, len).unsqueeze(1)).squeeze(1);
+    const at::Tensor logits =
+        at::linear(normed.narrow(0, start, len), weights_.lm_head).to(at::kFloat);
+    const at::Tensor picked =
+        logits.gather(1, targets.narrow(0, start, len).unsqueeze(1)).squeeze(1);
     const at::Tensor token_nll = (at::logsumexp(logits, -1) - picked).to(at::kCPU, at::kDouble);
     nll.index_add_(0, rows.narrow(0, start, len), token_nll);
   }

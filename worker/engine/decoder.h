@@ -44,7 +44,8 @@ struct KVCache {
 };
 
 // Called after each kept unit with its input and output streams, both [batch, seq, hidden].
-using UnitObserver = std::function<void(int flat_unit, const at::Tensor& in, const at::Tensor& out)>;
+using UnitObserver =
+    std::function<void(int flat_unit, const at::Tensor& in, const at::Tensor& out)>;
 
 // Immutable after Create; thread-safe for concurrent forwards (each call allocates its own state).
 class Decoder {
@@ -81,8 +82,17 @@ class Decoder {
   ReplacementTensorMap ToTensors(const Replacements& replacements) const;
 
  private:
+  // Per-forward attention inputs shared by every layer: RoPE tables and visibility masks.
+  struct AttentionContext {
+    at::Tensor cos, sin;  // [1, 1, seq, head_dim] in the run dtype
+    int64_t start_pos = 0;
+    at::Tensor full_mask, window_mask;  // [seq, keys] bool, built on first use per key count
+    int64_t mask_keys = -1;
+  };
+
   Decoder(ModelConfig config, ModelWeights weights, at::Tensor inv_freq);
-  at::Tensor Attention(int layer, const at::Tensor& h, int64_t start_pos, KVCache* cache) const;
+  AttentionContext MakeContext(int64_t start_pos, int64_t seq, at::ScalarType dtype) const;
+  at::Tensor Attention(int layer, const at::Tensor& h, AttentionContext& ctx, KVCache* cache) const;
   at::Tensor Mlp(int layer, const at::Tensor& h) const;
   at::Tensor RmsNorm(const at::Tensor& x, const at::Tensor& weight) const;
 

@@ -56,9 +56,9 @@ TEST_F(DecoderTest, RemovedUnitLeavesTheResidualStreamUnchanged) {
   UnitMask mask = UnitMask::AllKept(4);
   ASSERT_TRUE(mask.ApplyRemovals("attn:1,block:2").ok());
   const std::vector<at::Tensor> s = Boundaries(mask);
-  EXPECT_TRUE(at::equal(s[2], s[3]));  // attn:1 removed: stream before == after
-  EXPECT_TRUE(at::equal(s[4], s[5]));  // attn:2
-  EXPECT_TRUE(at::equal(s[5], s[6]));  // mlp:2
+  EXPECT_TRUE(at::equal(s[2], s[3]));   // attn:1 removed: stream before == after
+  EXPECT_TRUE(at::equal(s[4], s[5]));   // attn:2
+  EXPECT_TRUE(at::equal(s[5], s[6]));   // mlp:2
   EXPECT_FALSE(at::equal(s[3], s[4]));  // mlp:1 kept: it changes the stream
 }
 
@@ -133,12 +133,13 @@ TEST_F(DecoderTest, ReplacementsActOnlyOnRemovedUnits) {
   EXPECT_TRUE(at::allclose(after_add, s[2] + tensors.at(2).additive));
   const at::Tensor x = s[5];
   const at::Tensor lr = decoder_->RunUnits(x, 5, 6, mask, tensors);
-  const at::Tensor expected = x + at::matmul(at::matmul(x, tensors.at(5).a.t()), tensors.at(5).b.t()) +
-                              tensors.at(5).bias;
+  const at::Tensor expected =
+      x + at::matmul(at::matmul(x, tensors.at(5).a.t()), tensors.at(5).b.t()) + tensors.at(5).bias;
   EXPECT_TRUE(at::allclose(lr, expected, 1e-5, 1e-6));
   // A replacement on a kept unit is ignored.
   const UnitMask all = UnitMask::AllKept(4);
-  EXPECT_TRUE(at::equal(decoder_->Logits(tokens_, all, tensors), decoder_->Logits(tokens_, all, {})));
+  EXPECT_TRUE(
+      at::equal(decoder_->Logits(tokens_, all, tensors), decoder_->Logits(tokens_, all, {})));
 }
 
 TEST_F(DecoderTest, KvCacheDecodingEqualsFullRecompute) {
@@ -147,14 +148,14 @@ TEST_F(DecoderTest, KvCacheDecodingEqualsFullRecompute) {
   const at::Tensor row = tokens_.narrow(0, 0, 1);
   const at::Tensor full = decoder_->Logits(row, mask, {});
   KVCache cache;
-  const at::Tensor prefix = decoder_->RunUnits(decoder_->Embed(row.narrow(1, 0, 6)), 0, 8, mask,
-                                               {}, 0, &cache);
+  const at::Tensor prefix =
+      decoder_->RunUnits(decoder_->Embed(row.narrow(1, 0, 6)), 0, 8, mask, {}, 0, &cache);
   cache.length = 6;
   EXPECT_FALSE(cache.keys[2].defined());  // removed attention holds no cache
   EXPECT_EQ(cache.keys[1].size(2), 6);
   for (int64_t t = 6; t < 11; ++t) {
-    const at::Tensor step = decoder_->RunUnits(decoder_->Embed(row.narrow(1, t, 1)), 0, 8, mask, {},
-                                               t, &cache);
+    const at::Tensor step =
+        decoder_->RunUnits(decoder_->Embed(row.narrow(1, t, 1)), 0, 8, mask, {}, t, &cache);
     cache.length = t + 1;
     EXPECT_TRUE(at::allclose(decoder_->Head(step), full.narrow(1, t, 1), 1e-5, 1e-5)) << t;
   }

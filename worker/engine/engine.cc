@@ -8,6 +8,7 @@
 #include <malloc.h>
 
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -27,7 +28,8 @@ auto Guarded(F&& f) -> decltype(f()) {
     c10::InferenceMode inference;
     return f();
   } catch (const c10::OutOfMemoryError& e) {
-    return absl::ResourceExhaustedError(absl::StrCat("out of device memory: ", e.what_without_backtrace()));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("out of device memory: ", e.what_without_backtrace()));
   } catch (const c10::Error& e) {
     return absl::InternalError(absl::StrCat("libtorch: ", e.what_without_backtrace()));
   } catch (const std::exception& e) {
@@ -52,8 +54,8 @@ absl::StatusOr<at::ScalarType> ChooseDtype(const std::string& name, const at::De
   if (name == "float32" || name == "fp32") return at::kFloat;
   if (name == "bfloat16" || name == "bf16") return at::kBFloat16;
   if (name == "float16" || name == "fp16") return at::kHalf;
-  return absl::InvalidArgumentError(
-      absl::StrCat("dtype: unknown value '", name, "' (expected auto, float32, bfloat16, float16)"));
+  return absl::InvalidArgumentError(absl::StrCat("dtype: unknown value '", name,
+                                                 "' (expected auto, float32, bfloat16, float16)"));
 }
 
 // Sums of the §2 metrics over the valid tokens of one unit's input x and output y, [N, H].
@@ -81,8 +83,9 @@ void ConfigureProcess(int num_threads) {
     mallopt(M_TRIM_THRESHOLD, 1 << 30);   // and freed heap memory stays mapped for reuse
     mallopt(M_TOP_PAD, 64 << 20);
   });
-  const int threads =
-      num_threads > 0 ? num_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = num_threads > 0
+                          ? num_threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (at::get_num_threads() != threads) at::set_num_threads(threads);
 }
 
@@ -116,8 +119,8 @@ struct Engine::Impl {
                         std::vector<int64_t>* lengths) {
     size_t longest = 0;
     for (size_t i = begin; i < end; ++i) longest = std::max(longest, seqs[i].size());
-    at::Tensor tokens = at::zeros(
-        {static_cast<int64_t>(end - begin), static_cast<int64_t>(longest)}, at::kLong);
+    at::Tensor tokens =
+        at::zeros({static_cast<int64_t>(end - begin), static_cast<int64_t>(longest)}, at::kLong);
     auto acc = tokens.accessor<int64_t, 2>();
     for (size_t i = begin; i < end; ++i) {
       for (size_t t = 0; t < seqs[i].size(); ++t) acc[i - begin][t] = seqs[i][t];
@@ -152,6 +155,52 @@ struct Engine::Impl {
     };
     decoder->RunUnits(decoder->Embed(tokens), 0, decoder->num_units(), mask, {}, 0, nullptr,
                       &observer);
+  }
+
+  // Scores the continuations of requests that share one context: the context runs once, its
+  // KV cache is expanded over the group, and the continuations run as one right-padded batch.
+  void ScoreGroup(const std::vector<ContinuationRequest>& requests,
+                  const std::vector<size_t>& group, const UnitMask& mask,
+                  const ReplacementTensorMap& repl, std::vector<ContinuationScore>* out) const {
+    const Decoder& d = *decoder;
+    const ContinuationRequest& first = requests[group[0]];
+    const int64_t ctx = first.context_length;
+    const std::vector<int32_t> context(first.tokens.begin(), first.tokens.begin() + ctx);
+    std::vector<int64_t> unused;
+    KVCache cache;
+    const at::Tensor hc =
+        d.RunUnits(d.Embed(Pad({context}, 0, 1, &unused)), 0, d.num_units(), mask, repl, 0, &cache);
+    const int64_t n = static_cast<int64_t>(group.size());
+    for (auto* kv : {&cache.keys, &cache.values}) {
+      for (at::Tensor& t : *kv) {
+        if (t.defined()) t = t.expand({n, t.size(1), t.size(2), t.size(3)});
+      }
+    }
+    cache.length = ctx;
+    TokenSequences conts;
+    for (size_t i : group) {
+      conts.emplace_back(requests[i].tokens.begin() + ctx, requests[i].tokens.end());
+    }
+    std::vector<int64_t> lengths;
+    const at::Tensor cont = Pad(conts, 0, conts.size(), &lengths);
+    const at::Tensor h = d.RunUnits(d.Embed(cont), 0, d.num_units(), mask, repl, ctx, &cache);
+    // Position ctx-1 (last context token) predicts continuation token 0; continuation position j
+    // predicts token j+1.
+    const at::Tensor last_ctx = hc.narrow(1, ctx - 1, 1).expand({n, 1, hc.size(2)});
+    const at::Tensor logp = at::log_softmax(
+        d.Head(at::cat({last_ctx, h.narrow(1, 0, cont.size(1) - 1)}, 1)), -1);  // [n, C, V]
+    const at::Tensor picked = logp.gather(2, cont.to(logp.device()).unsqueeze(2)).squeeze(2);
+    const at::Tensor greedy = logp.argmax(-1).to(at::kCPU).eq(cont);
+    const at::Tensor picked_cpu = picked.to(at::kCPU, at::kDouble);
+    for (int64_t b = 0; b < n; ++b) {
+      ContinuationScore& score = (*out)[group[b]];
+      score.tokens = static_cast<int>(lengths[b]);
+      score.greedy = true;
+      for (int64_t j = 0; j < lengths[b]; ++j) {
+        score.logprob += picked_cpu[b][j].item<double>();
+        score.greedy = score.greedy && greedy[b][j].item<bool>();
+      }
+    }
   }
 
   int32_t NextToken(const at::Tensor& h) const {
@@ -196,8 +245,9 @@ std::string Engine::description() const {
   const char* dtype_name = dtype == at::kFloat      ? "float32"
                            : dtype == at::kBFloat16 ? "bfloat16"
                                                     : "float16";
-  return absl::StrCat(device.str(), " ", dtype_name,
-                      device.is_cpu() ? absl::StrCat(" (", at::get_num_threads(), " threads)") : "");
+  return absl::StrCat(
+      device.str(), " ", dtype_name,
+      device.is_cpu() ? absl::StrCat(" (", at::get_num_threads(), " threads)") : "");
 }
 
 absl::StatusOr<LossResult> Engine::Loss(const TokenSequences& sequences, const UnitMask& mask,
@@ -245,8 +295,35 @@ absl::StatusOr<std::vector<float>> Engine::Logits(const std::vector<int32_t>& to
     const Decoder& d = *impl_->decoder;
     std::vector<int64_t> lengths;
     const at::Tensor batch = Impl::Pad({tokens}, 0, 1, &lengths);
-    const at::Tensor logits = d.Logits(batch, mask, d.ToTensors(replacements)).to(at::kCPU).contiguous();
+    const at::Tensor logits =
+        d.Logits(batch, mask, d.ToTensors(replacements)).to(at::kCPU).contiguous();
     return std::vector<float>(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
+  });
+}
+
+absl::StatusOr<std::vector<ContinuationScore>> Engine::ScoreContinuations(
+    const std::vector<ContinuationRequest>& requests, const UnitMask& mask,
+    const Replacements& replacements) const {
+  DEPTHLAB_RETURN_IF_ERROR(impl_->CheckMask(mask));
+  std::map<std::vector<int32_t>, std::vector<size_t>> groups;  // context -> requests
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const ContinuationRequest& r = requests[i];
+    DEPTHLAB_RETURN_IF_ERROR(impl_->CheckTokens(r.tokens));
+    if (r.context_length < 1 || r.context_length >= static_cast<int>(r.tokens.size())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "continuation request ", i, ": context_length ", r.context_length,
+          " must leave at least one context and one continuation token of ", r.tokens.size()));
+    }
+    groups[std::vector<int32_t>(r.tokens.begin(), r.tokens.begin() + r.context_length)].push_back(
+        i);
+  }
+  return Guarded([&]() -> absl::StatusOr<std::vector<ContinuationScore>> {
+    const ReplacementTensorMap repl = impl_->decoder->ToTensors(replacements);
+    std::vector<ContinuationScore> scores(requests.size());
+    for (const auto& [context, group] : groups) {
+      impl_->ScoreGroup(requests, group, mask, repl, &scores);
+    }
+    return scores;
   });
 }
 

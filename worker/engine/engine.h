@@ -38,12 +38,25 @@ struct EngineOptions {
 using TokenSequences = std::vector<std::vector<int32_t>>;
 
 struct LossResult {
-  double nll_sum = 0;  // summed next-token negative log-likelihood (nats)
-  int64_t tokens = 0;  // predicted tokens (sum over sequences of length - 1)
+  double nll_sum = 0;                    // summed next-token negative log-likelihood (nats)
+  int64_t tokens = 0;                    // predicted tokens (sum over sequences of length - 1)
   std::vector<double> sequence_nll;      // per input sequence
   std::vector<int64_t> sequence_tokens;  // per input sequence
 
   double mean_nll() const { return tokens ? nll_sum / tokens : 0; }
+};
+
+// One multiple-choice candidate: `tokens` = context + continuation tokenised together, split at
+// `context_length` (METHODS.md §7). REQUIRES: 1 <= context_length < tokens.size().
+struct ContinuationRequest {
+  std::vector<int32_t> tokens;
+  int context_length = 0;
+};
+
+struct ContinuationScore {
+  double logprob = 0;   // sum of the continuation tokens' log-probabilities
+  int tokens = 0;       // continuation tokens
+  bool greedy = false;  // every continuation token is the argmax
 };
 
 struct GenerateOptions {
@@ -76,6 +89,12 @@ class Engine {
   absl::StatusOr<std::vector<float>> Logits(const std::vector<int32_t>& tokens,
                                             const UnitMask& mask,
                                             const Replacements& replacements) const;
+  // Log-likelihood of each continuation given its context. Requests whose contexts are identical
+  // share one forward of the context (its KV cache), so the choices of one question cost about
+  // one context pass; results equal scoring each request alone.
+  absl::StatusOr<std::vector<ContinuationScore>> ScoreContinuations(
+      const std::vector<ContinuationRequest>& requests, const UnitMask& mask,
+      const Replacements& replacements) const;
   // Greedy continuation of `prompt`; returns only the new tokens.
   absl::StatusOr<std::vector<int32_t>> Generate(const std::vector<int32_t>& prompt,
                                                 const UnitMask& mask,

@@ -83,7 +83,8 @@ TEST_F(EngineTest, StatisticsMatchSumsComputedByHandFromTheStreams) {
 
   // Reference streams at every boundary from the decoder, on the same right-padded batch.
   auto config = *ModelConfig::FromFile(dir_.Sub("config.json"));
-  auto decoder = std::move(*Decoder::Create(config, *LoadWeights(dir_.path(), config, at::kFloat, at::kCPU)));
+  auto decoder =
+      std::move(*Decoder::Create(config, *LoadWeights(dir_.path(), config, at::kFloat, at::kCPU)));
   at::Tensor tokens = at::zeros({2, 12}, at::kLong);
   for (size_t b = 0; b < 2; ++b) {
     for (size_t t = 0; t < seqs_[b].size(); ++t) tokens[b][t] = seqs_[b][t];
@@ -93,7 +94,8 @@ TEST_F(EngineTest, StatisticsMatchSumsComputedByHandFromTheStreams) {
   for (int u = 0; u < 6; ++u) s.push_back(decoder->RunUnits(s.back(), u, u + 1, mask, {}));
 
   for (int u : {0, 1, 2, 4, 5}) {
-    ExpectSumsNear(stats->sublayers[u], HandSums(s[u], s[u + 1], lengths), Unit::FromFlat(u).ToString());
+    ExpectSumsNear(stats->sublayers[u], HandSums(s[u], s[u + 1], lengths),
+                   Unit::FromFlat(u).ToString());
   }
   EXPECT_EQ(stats->sublayers[3].tokens, 0);  // mlp:1 removed
   ExpectSumsNear(stats->blocks[0], HandSums(s[0], s[2], lengths), "block:0");
@@ -140,6 +142,46 @@ TEST_F(EngineTest, LossIsTheSumOfLogSoftmaxOverLogits) {
   EXPECT_EQ(loss->tokens, 18);
 }
 
+TEST_F(EngineTest, ContinuationScoresEqualLogSoftmaxOfEachRequestAlone) {
+  UnitMask mask = UnitMask::AllKept(3);
+  ASSERT_TRUE(mask.ApplyRemovals("mlp:1").ok());
+  const std::vector<int32_t> ctx = {262, 81, 58, 32, 50, 43, 50, 61, 10, 65, 58};
+  std::vector<ContinuationRequest> requests;
+  for (const std::vector<int32_t>& cont :
+       std::vector<std::vector<int32_t>>{{32, 65}, {32, 66, 67, 68}, {32, 67}, {32}}) {
+    ContinuationRequest r{ctx, static_cast<int>(ctx.size())};
+    r.tokens.insert(r.tokens.end(), cont.begin(), cont.end());
+    requests.push_back(r);
+  }
+  requests.push_back({{262, 70, 71, 72, 73}, 2});  // a context of its own
+  auto scores = engine_->ScoreContinuations(requests, mask, {});
+  ASSERT_TRUE(scores.ok()) << scores.status();
+  const int vocab = engine_->config().vocab_size;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const ContinuationRequest& r = requests[i];
+    auto logits = engine_->Logits(r.tokens, mask, {});
+    ASSERT_TRUE(logits.ok());
+    double expected = 0;
+    bool greedy = true;
+    for (size_t t = r.context_length; t < r.tokens.size(); ++t) {
+      const float* row = logits->data() + (t - 1) * vocab;
+      double max = row[0], sum = 0;
+      int argmax = 0;
+      for (int v = 0; v < vocab; ++v) {
+        if (row[v] > max) max = row[v], argmax = v;
+      }
+      for (int v = 0; v < vocab; ++v) sum += std::exp(row[v] - max);
+      expected += row[r.tokens[t]] - max - std::log(sum);
+      greedy = greedy && argmax == r.tokens[t];
+    }
+    EXPECT_NEAR((*scores)[i].logprob, expected, 1e-4) << i;
+    EXPECT_EQ((*scores)[i].tokens, static_cast<int>(r.tokens.size()) - r.context_length);
+    EXPECT_EQ((*scores)[i].greedy, greedy) << i;
+  }
+  EXPECT_THAT(engine_->ScoreContinuations({{{1, 2}, 2}}, mask, {}).status().message(),
+              HasSubstr("context_length 2 must leave"));
+}
+
 TEST_F(EngineTest, GenerationWithCacheEqualsGenerationWithout) {
   UnitMask mask = UnitMask::AllKept(3);
   ASSERT_TRUE(mask.ApplyRemovals("attn:1").ok());
@@ -167,7 +209,8 @@ TEST(EngineSlidingWindowTest, GenerationWithCacheEqualsGenerationWithoutPastTheW
   GenerateOptions plain = cached;
   plain.use_cache = false;
   const std::vector<int32_t> prompt = {262, 10, 20, 30, 40, 50, 60, 70};
-  EXPECT_EQ(*(*engine)->Generate(prompt, all, {}, cached), *(*engine)->Generate(prompt, all, {}, plain));
+  EXPECT_EQ(*(*engine)->Generate(prompt, all, {}, cached),
+            *(*engine)->Generate(prompt, all, {}, plain));
 }
 
 TEST(EngineErrorsTest, BadModelDirectoriesGiveClearErrors) {

@@ -99,8 +99,8 @@ absl::Status ParseRopeScaling(const FieldReader& r, const std::string& source, M
   if (scaling.rope_type == "llama3") {
     DEPTHLAB_RETURN_IF_ERROR(s.Double("low_freq_factor", true, &scaling.low_freq_factor));
     DEPTHLAB_RETURN_IF_ERROR(s.Double("high_freq_factor", true, &scaling.high_freq_factor));
-    DEPTHLAB_RETURN_IF_ERROR(s.Int("original_max_position_embeddings", true,
-                                   &scaling.original_max_position_embeddings));
+    DEPTHLAB_RETURN_IF_ERROR(
+        s.Int("original_max_position_embeddings", true, &scaling.original_max_position_embeddings));
     if (scaling.high_freq_factor <= scaling.low_freq_factor) {
       return r.Invalid("rope_scaling.high_freq_factor must exceed low_freq_factor");
     }
@@ -170,7 +170,8 @@ absl::Status ParseFamilyOptions(const FieldReader& r, ModelConfig* c) {
 
 absl::StatusOr<ModelConfig> ModelConfig::Parse(std::string_view json_text,
                                                const std::string& source) {
-  const json j = json::parse(json_text.begin(), json_text.end(), nullptr, /*allow_exceptions=*/false);
+  const json j =
+      json::parse(json_text.begin(), json_text.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": not a JSON object"));
   }
@@ -193,8 +194,8 @@ absl::StatusOr<ModelConfig> ModelConfig::Parse(std::string_view json_text,
 absl::StatusOr<ModelConfig> ModelConfig::FromFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat(path, ": cannot open (expected a Hugging Face model directory's config.json)"));
+    return absl::NotFoundError(absl::StrCat(
+        path, ": cannot open (expected a Hugging Face model directory's config.json)"));
   }
   std::stringstream buffer;
   buffer << in.rdbuf();

@@ -52,7 +52,8 @@ TEST(ModelConfigTest, Qwen2HasQkvBiasAndSlidingWindowOnlyWhenEnabled) {
 TEST(ModelConfigTest, MistralSlidingWindowAndDefaults) {
   auto c = ModelConfig::Parse(R"({"model_type": "mistral", "vocab_size": 32000,
     "hidden_size": 4096, "intermediate_size": 14336, "num_hidden_layers": 32,
-    "num_attention_heads": 32, "rms_norm_eps": 1e-05, "sliding_window": 4096})", "c.json");
+    "num_attention_heads": 32, "rms_norm_eps": 1e-05, "sliding_window": 4096})",
+                              "c.json");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->sliding_window, 4096);
   EXPECT_EQ(c->num_key_value_heads, 32);  // defaults to num_attention_heads
@@ -71,10 +72,12 @@ TEST(ModelConfigTest, ErrorsNameTheFileAndField) {
       {"[1, 2]", "not a JSON object"},
       {R"({"model_type": "llama", "vocab_size": 10, "hidden_size": 64, "intermediate_size": 8,
           "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 3,
-          "rms_norm_eps": 1e-5})", "multiple of num_key_value_heads"},
+          "rms_norm_eps": 1e-5})",
+       "multiple of num_key_value_heads"},
       {R"({"model_type": "llama", "vocab_size": 10, "hidden_size": 64, "intermediate_size": 8,
           "num_hidden_layers": 2, "num_attention_heads": 4, "rms_norm_eps": 1e-5,
-          "rope_scaling": {"rope_type": "yarn", "factor": 4}})", "'yarn' is not supported"},
+          "rope_scaling": {"rope_type": "yarn", "factor": 4}})",
+       "'yarn' is not supported"},
   };
   for (const Case& c : cases) {
     auto parsed = ModelConfig::Parse(c.json, "/m/config.json");

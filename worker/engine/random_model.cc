@@ -160,8 +160,13 @@ absl::Status WriteByteLevelTokenizer(const std::string& dir) {
   const char* specials[] = {"<|begin_of_text|>", "<|end_of_text|>", "<|pad|>"};
   json added = json::array();
   for (const char* s : specials) {
-    added.push_back({{"id", next++}, {"content", s}, {"single_word", false}, {"lstrip", false},
-                     {"rstrip", false}, {"normalized", false}, {"special", true}});
+    added.push_back({{"id", next++},
+                     {"content", s},
+                     {"single_word", false},
+                     {"lstrip", false},
+                     {"rstrip", false},
+                     {"normalized", false},
+                     {"special", true}});
   }
   const std::string pattern =
       R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
@@ -202,12 +207,9 @@ absl::Status WriteByteLevelTokenizer(const std::string& dir) {
   tokenizer["post_processor"] = template_processing;
   tokenizer["decoder"]["type"] = "ByteLevel";
   tokenizer["model"] = model;
-  json config = {{"add_bos_token", true},
-                 {"add_eos_token", false},
-                 {"bos_token", specials[0]},
-                 {"eos_token", specials[1]},
-                 {"pad_token", specials[2]},
-                 {"tokenizer_class", "PreTrainedTokenizerFast"}};
+  json config = {{"add_bos_token", true},    {"add_eos_token", false},
+                 {"bos_token", specials[0]}, {"eos_token", specials[1]},
+                 {"pad_token", specials[2]}, {"tokenizer_class", "PreTrainedTokenizerFast"}};
   DEPTHLAB_RETURN_IF_ERROR(WriteText(dir + "/tokenizer.json", tokenizer.dump(1)));
   return WriteText(dir + "/tokenizer_config.json", config.dump(2));
 }

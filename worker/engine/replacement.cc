@@ -33,10 +33,10 @@ absl::Status Replacement::Validate(int hidden, const std::string& unit) const {
   if (kind == Kind::kLowRank) {
     const size_t expected = h * static_cast<size_t>(rank);
     if (rank <= 0 || a.size() != expected || b.size() != expected) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "replacement for ", unit, ": low-rank adapter of rank ", rank, " needs A [", rank, ", ",
-          hidden, "] and B [", hidden, ", ", rank, "]; got ", a.size(), " and ", b.size(),
-          " values"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("replacement for ", unit, ": low-rank adapter of rank ", rank, " needs A [",
+                       rank, ", ", hidden, "] and B [", hidden, ", ", rank, "]; got ", a.size(),
+                       " and ", b.size(), " values"));
     }
   }
   return absl::OkStatus();

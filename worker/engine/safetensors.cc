@@ -47,7 +47,8 @@ absl::Status ParseEntry(const std::string& path, const std::string& name, const 
   for (const json& d : *shape) {
     if (!d.is_number_unsigned()) return Bad(path, where + ": shape has a negative or non-integer");
     const uint64_t dim = d.get<uint64_t>();
-    if (dim != 0 && numel > (uint64_t{1} << 48) / dim) return Bad(path, where + ": shape too large");
+    if (dim != 0 && numel > (uint64_t{1} << 48) / dim)
+      return Bad(path, where + ": shape too large");
     numel *= dim;
     e->shape.push_back(static_cast<int64_t>(dim));
   }
@@ -86,8 +87,8 @@ absl::Status CheckNoOverlap(const std::string& path,
 
 absl::StatusOr<DType> ParseDType(std::string_view name) {
   static const std::pair<const char*, DType> kNames[] = {
-      {"F32", DType::kF32}, {"F16", DType::kF16}, {"BF16", DType::kBF16}, {"F64", DType::kF64},
-      {"I64", DType::kI64}, {"I32", DType::kI32}, {"I16", DType::kI16},   {"I8", DType::kI8},
+      {"F32", DType::kF32}, {"F16", DType::kF16},  {"BF16", DType::kBF16}, {"F64", DType::kF64},
+      {"I64", DType::kI64}, {"I32", DType::kI32},  {"I16", DType::kI16},   {"I8", DType::kI8},
       {"U8", DType::kU8},   {"BOOL", DType::kBool}};
   for (const auto& [n, d] : kNames) {
     if (name == n) return d;
@@ -97,16 +98,26 @@ absl::StatusOr<DType> ParseDType(std::string_view name) {
 
 std::string_view DTypeName(DType d) {
   switch (d) {
-    case DType::kF32: return "F32";
-    case DType::kF16: return "F16";
-    case DType::kBF16: return "BF16";
-    case DType::kF64: return "F64";
-    case DType::kI64: return "I64";
-    case DType::kI32: return "I32";
-    case DType::kI16: return "I16";
-    case DType::kI8: return "I8";
-    case DType::kU8: return "U8";
-    case DType::kBool: return "BOOL";
+    case DType::kF32:
+      return "F32";
+    case DType::kF16:
+      return "F16";
+    case DType::kBF16:
+      return "BF16";
+    case DType::kF64:
+      return "F64";
+    case DType::kI64:
+      return "I64";
+    case DType::kI32:
+      return "I32";
+    case DType::kI16:
+      return "I16";
+    case DType::kI8:
+      return "I8";
+    case DType::kU8:
+      return "U8";
+    case DType::kBool:
+      return "BOOL";
   }
   return "?";
 }
@@ -114,15 +125,19 @@ std::string_view DTypeName(DType d) {
 size_t DTypeSize(DType d) {
   switch (d) {
     case DType::kF64:
-    case DType::kI64: return 8;
+    case DType::kI64:
+      return 8;
     case DType::kF32:
-    case DType::kI32: return 4;
+    case DType::kI32:
+      return 4;
     case DType::kF16:
     case DType::kBF16:
-    case DType::kI16: return 2;
+    case DType::kI16:
+      return 2;
     case DType::kI8:
     case DType::kU8:
-    case DType::kBool: return 1;
+    case DType::kBool:
+      return 1;
   }
   return 1;
 }
@@ -289,7 +304,8 @@ absl::Status ConvertTo(const TensorEntry& e, Out* out) {
       }
       default:
         return absl::InvalidArgumentError(absl::StrCat("tensor '", e.name, "': dtype ",
-                                                       std::string(DTypeName(e.dtype)), " is not a float type"));
+                                                       std::string(DTypeName(e.dtype)),
+                                                       " is not a float type"));
     }
   }
   return absl::OkStatus();

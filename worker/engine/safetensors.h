@@ -72,7 +72,8 @@ class SafetensorsWriter {
  public:
   // Copies `bytes` (numel * DTypeSize(dtype) of them).
   void Add(const std::string& name, DType dtype, std::vector<int64_t> shape, const void* bytes);
-  void AddF32(const std::string& name, std::vector<int64_t> shape, const std::vector<float>& values);
+  void AddF32(const std::string& name, std::vector<int64_t> shape,
+              const std::vector<float>& values);
   void SetMetadata(const std::string& key, const std::string& value) { metadata_[key] = value; }
   absl::Status WriteFile(const std::string& path) const;
   std::string Serialize() const;

@@ -57,7 +57,7 @@ TEST(SafetensorsTest, HalfAndBfloat16ConversionsMatchKnownBits) {
   EXPECT_EQ(FloatToHalf(1.0f), 0x3c00);
   EXPECT_EQ(FloatToHalf(-2.0f), 0xc000);
   EXPECT_EQ(FloatToHalf(65504.0f), 0x7bff);
-  EXPECT_EQ(FloatToHalf(1e6f), 0x7c00);                 // overflow -> inf
+  EXPECT_EQ(FloatToHalf(1e6f), 0x7c00);                    // overflow -> inf
   EXPECT_EQ(FloatToHalf(5.960464477539063e-08f), 0x0001);  // smallest subnormal
   EXPECT_FLOAT_EQ(HalfToFloat(0x0001), 5.960464477539063e-08f);
   EXPECT_FLOAT_EQ(HalfToFloat(0x3555), 0.333251953125f);

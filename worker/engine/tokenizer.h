@@ -4,7 +4,8 @@
 // tokenizer.json post-processor and then to each family's default.
 //
 //   DEPTHLAB_ASSIGN_OR_RETURN(auto tok, Tokenizer::FromDirectory(model_dir));
-//   DEPTHLAB_ASSIGN_OR_RETURN(std::vector<int32_t> ids, tok->Encode("Hello", /*add_special=*/true));
+//   DEPTHLAB_ASSIGN_OR_RETURN(std::vector<int32_t> ids, tok->Encode("Hello",
+//   /*add_special=*/true));
 #ifndef DEPTHLAB_WORKER_ENGINE_TOKENIZER_H_
 #define DEPTHLAB_WORKER_ENGINE_TOKENIZER_H_
 

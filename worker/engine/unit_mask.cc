@@ -21,9 +21,8 @@ absl::Status ParseLayerRange(absl::string_view item, absl::string_view range, in
         "--remove: '", item, "' has no valid layer number (expected e.g. block:2 or block:2-4)"));
   }
   if (*first < 0 || *last >= num_layers || *first > *last) {
-    return absl::InvalidArgumentError(absl::StrCat("--remove: '", item,
-                                                   "' is out of range: the model has layers 0..",
-                                                   num_layers - 1));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--remove: '", item, "' is out of range: the model has layers 0..", num_layers - 1));
   }
   return absl::OkStatus();
 }
@@ -39,8 +38,8 @@ absl::StatusOr<Granularity> ParseGranularity(std::string_view name) {
   if (name == "attention" || name == "attn") return Granularity::kAttention;
   if (name == "mlp") return Granularity::kMlp;
   if (name == "sublayer") return Granularity::kSublayer;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "granularity: unknown value '", std::string(name), "' (expected block, attention, mlp or sublayer)"));
+  return absl::InvalidArgumentError(absl::StrCat("granularity: unknown value '", std::string(name),
+                                                 "' (expected block, attention, mlp or sublayer)"));
 }
 
 std::string GranularityName(Granularity g) {
@@ -75,14 +74,15 @@ absl::Status UnitMask::ApplyRemovals(std::string_view spec) {
     absl::string_view item = absl::StripAsciiWhitespace(raw);
     std::vector<absl::string_view> parts = absl::StrSplit(item, absl::MaxSplits(':', 1));
     if (parts.size() != 2) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--remove: '", item, "' is not a unit (expected block:N, attn:N or mlp:N)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--remove: '", item, "' is not a unit (expected block:N, attn:N or mlp:N)"));
     }
     int first = 0, last = 0;
     const absl::string_view kind = parts[0];
     if (kind != "block" && kind != "attn" && kind != "mlp") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--remove: '", item, "' has unknown unit kind '", kind, "' (expected block, attn or mlp)"));
+      return absl::InvalidArgumentError(absl::StrCat("--remove: '", item,
+                                                     "' has unknown unit kind '", kind,
+                                                     "' (expected block, attn or mlp)"));
     }
     if (absl::Status s = ParseLayerRange(item, parts[1], num_layers(), &first, &last); !s.ok()) {
       return s;

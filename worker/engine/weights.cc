@@ -42,8 +42,8 @@ absl::StatusOr<std::vector<std::string>> ShardNames(const std::string& index_pat
   std::vector<std::string> names;
   for (const auto& [tensor, file] : map->items()) {
     if (!file.is_string() || file.get<std::string>().find('/') != std::string::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          index_path, ": weight_map entry for '", tensor, "' must be a file name in the directory"));
+      return absl::InvalidArgumentError(absl::StrCat(index_path, ": weight_map entry for '", tensor,
+                                                     "' must be a file name in the directory"));
     }
     if (std::find(names.begin(), names.end(), file.get<std::string>()) == names.end()) {
       names.push_back(file.get<std::string>());
@@ -78,10 +78,14 @@ absl::StatusOr<Checkpoint> OpenCheckpoint(const std::string& dir) {
 
 at::ScalarType TorchType(DType d) {
   switch (d) {
-    case DType::kF16: return at::kHalf;
-    case DType::kBF16: return at::kBFloat16;
-    case DType::kF64: return at::kDouble;
-    default: return at::kFloat;
+    case DType::kF16:
+      return at::kHalf;
+    case DType::kBF16:
+      return at::kBFloat16;
+    case DType::kF64:
+      return at::kDouble;
+    default:
+      return at::kFloat;
   }
 }
 
@@ -104,9 +108,9 @@ class TensorLoader {
           "], expected [", absl::StrJoin(shape, ", "), "] from config.json"));
     }
     if (e.dtype != DType::kF32 && e.dtype != DType::kF16 && e.dtype != DType::kBF16) {
-      return absl::InvalidArgumentError(absl::StrCat(it->second->path(), ": tensor '", name,
-                                                     "' has dtype ", std::string(DTypeName(e.dtype)),
-                                                     "; supported are F32, F16 and BF16"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(it->second->path(), ": tensor '", name, "' has dtype ",
+                       std::string(DTypeName(e.dtype)), "; supported are F32, F16 and BF16"));
     }
     // Copy the bytes (the mapping need not be aligned), then convert on the target device.
     at::Tensor raw = at::empty(shape, at::TensorOptions().dtype(TorchType(e.dtype)));
@@ -135,8 +139,10 @@ absl::StatusOr<LayerWeights> LoadLayer(const TensorLoader& t, const ModelConfig&
   DEPTHLAB_ASSIGN_OR_RETURN(w.k_proj, t.Load(p + "self_attn.k_proj.weight", {kv, h}));
   DEPTHLAB_ASSIGN_OR_RETURN(w.v_proj, t.Load(p + "self_attn.v_proj.weight", {kv, h}));
   DEPTHLAB_ASSIGN_OR_RETURN(w.q_bias, t.LoadOptional(p + "self_attn.q_proj.bias", c.qkv_bias, {q}));
-  DEPTHLAB_ASSIGN_OR_RETURN(w.k_bias, t.LoadOptional(p + "self_attn.k_proj.bias", c.qkv_bias, {kv}));
-  DEPTHLAB_ASSIGN_OR_RETURN(w.v_bias, t.LoadOptional(p + "self_attn.v_proj.bias", c.qkv_bias, {kv}));
+  DEPTHLAB_ASSIGN_OR_RETURN(w.k_bias,
+                            t.LoadOptional(p + "self_attn.k_proj.bias", c.qkv_bias, {kv}));
+  DEPTHLAB_ASSIGN_OR_RETURN(w.v_bias,
+                            t.LoadOptional(p + "self_attn.v_proj.bias", c.qkv_bias, {kv}));
   DEPTHLAB_ASSIGN_OR_RETURN(w.o_proj, t.Load(p + "self_attn.o_proj.weight", {h, q}));
   DEPTHLAB_ASSIGN_OR_RETURN(w.o_bias, t.LoadOptional(p + "self_attn.o_proj.bias", c.o_bias, {h}));
   DEPTHLAB_ASSIGN_OR_RETURN(w.post_attention_layernorm,
