@@ -18,20 +18,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "worker/engine/pretokenizer.h"
 #include "worker/engine/tokenizer.h"
 
 namespace depthlab::engine {
-
-// The pre-tokenizer regexes of the supported families.
-enum class SplitPattern {
-  kGpt2,    // ByteLevel use_regex: 's|'t|...| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
-  kLlama3,  // (?i:'s|...)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|...
-  kQwen2,   // as kLlama3 with \p{N} (single digits)
-};
-
-// Splits `text` as the pattern's regex would (behaviour "Isolated": the pieces are the matches and
-// they tile the text). Bytes that are not valid UTF-8 count as punctuation.
-std::vector<std::string_view> SplitPreTokens(std::string_view text, SplitPattern pattern);
 
 struct BpeModel;  // the parsed tokenizer.json; defined in bpe_tokenizer.cc
 
