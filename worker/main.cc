@@ -20,6 +20,7 @@ commands:
   tokenize     token ids and pieces of a text
   stats        per-unit influence (cosine, relative L1/L2 update norms) over a calibration file
   init-random  write a small random-weight model directory (for demos and benchmarks)
+  train        train a LLaMA-architecture model from scratch on a JSONL corpus (resumable)
 
 Run 'depthlab-worker <command> --help' for the flags of a command.
 )";
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   if (command == "tokenize") return depthlab::worker::RunTokenize(argc, argv);
   if (command == "stats") return depthlab::worker::RunStats(argc, argv);
   if (command == "init-random") return depthlab::worker::RunInitRandom(argc, argv);
+  if (command == "train") return depthlab::worker::RunTrain(argc, argv);
   std::cerr << "depthlab-worker: unknown command '" << command << "'\n\n" << kUsage;
   return 2;
 }

@@ -13,6 +13,7 @@
 #include "worker/engine/corpus.h"
 #include "worker/engine/engine.h"
 #include "worker/engine/random_model.h"
+#include "worker/engine/trainer.h"
 #include "worker/flags.h"
 
 namespace depthlab::worker {
@@ -309,6 +310,57 @@ absl::Status InitRandom(const FlagSet& flags) {
   return absl::OkStatus();
 }
 
+// "step 120/3000 [=====>      ] loss 3.210 eval 3.400 lr 2.9e-03 1234 tok/s ETA 12m05s"
+void PrintTrainProgress(const engine::TrainProgress& p) {
+  constexpr int kWidth = 30;
+  const int filled = p.step * kWidth / std::max(1, p.steps);
+  std::string bar(static_cast<size_t>(filled), '=');
+  if (filled < kWidth) bar += '>' + std::string(static_cast<size_t>(kWidth - filled - 1), ' ');
+  const double per_step = p.elapsed_seconds / std::max(1, p.step);
+  const int eta = static_cast<int>(per_step * (p.steps - p.step));
+  std::cerr << absl::StrFormat("\rstep %d/%d [%s] loss %.3f", p.step, p.steps, bar, p.loss);
+  if (p.eval_loss >= 0) std::cerr << absl::StrFormat(" eval %.3f", p.eval_loss);
+  std::cerr << absl::StrFormat(" lr %.1e %.0f tok/s ETA %dm%02ds ", p.learning_rate,
+                               p.tokens_per_second, eta / 60, eta % 60);
+  if (p.eval_loss >= 0 || p.step == p.steps) std::cerr << "\n";
+  std::cerr << std::flush;
+}
+
+absl::Status TrainCommand(const FlagSet& flags) {
+  engine::TrainerOptions o;
+  DEPTHLAB_ASSIGN_OR_RETURN(o.corpus, flags.Required("corpus"));
+  DEPTHLAB_ASSIGN_OR_RETURN(o.out_dir, flags.Required("out"));
+  o.eval_corpus = flags.Get("eval-corpus");
+  o.tokenizer_dir = flags.Get("tokenizer-from");
+  o.config = engine::DefaultTinyConfig();
+  engine::ModelConfig& c = o.config;
+  DEPTHLAB_ASSIGN_OR_RETURN(o.vocab_size, flags.GetInt("vocab", 300));
+  DEPTHLAB_ASSIGN_OR_RETURN(c.num_hidden_layers, flags.GetInt("layers", 1));
+  DEPTHLAB_ASSIGN_OR_RETURN(c.hidden_size, flags.GetInt("hidden", 8));
+  DEPTHLAB_ASSIGN_OR_RETURN(c.intermediate_size, flags.GetInt("intermediate", 1));
+  DEPTHLAB_ASSIGN_OR_RETURN(c.num_attention_heads, flags.GetInt("heads", 1));
+  DEPTHLAB_ASSIGN_OR_RETURN(c.num_key_value_heads, flags.GetInt("kv-heads", 1));
+  if (c.hidden_size % c.num_attention_heads != 0) {
+    return absl::InvalidArgumentError("--hidden must be a multiple of --heads");
+  }
+  c.head_dim = c.hidden_size / c.num_attention_heads;
+  DEPTHLAB_ASSIGN_OR_RETURN(o.seq_len, flags.GetInt("seq-len", 8));
+  DEPTHLAB_ASSIGN_OR_RETURN(o.batch_size, flags.GetInt("batch", 1));
+  DEPTHLAB_ASSIGN_OR_RETURN(o.steps, flags.GetInt("steps", 1));
+  DEPTHLAB_ASSIGN_OR_RETURN(o.warmup_steps, flags.GetInt("warmup", 1));
+  DEPTHLAB_ASSIGN_OR_RETURN(o.learning_rate, flags.GetDouble("lr"));
+  DEPTHLAB_ASSIGN_OR_RETURN(o.min_learning_rate, flags.GetDouble("min-lr"));
+  DEPTHLAB_ASSIGN_OR_RETURN(o.eval_every, flags.GetInt("eval-every", 0));
+  DEPTHLAB_ASSIGN_OR_RETURN(o.checkpoint_every, flags.GetInt("checkpoint-every", 1));
+  DEPTHLAB_ASSIGN_OR_RETURN(o.threads, flags.GetInt("threads", 0));
+  DEPTHLAB_ASSIGN_OR_RETURN(int seed, flags.GetInt("seed", 0));
+  o.seed = static_cast<uint64_t>(seed);
+  DEPTHLAB_RETURN_IF_ERROR(engine::Train(o, PrintTrainProgress));
+  std::cout << "wrote " << o.out_dir
+            << " (config.json, model.safetensors, tokenizer, train_log.csv)\n";
+  return absl::OkStatus();
+}
+
 template <typename Body>
 int Run(FlagSet& flags, int argc, char** argv, Body body) {
   if (int code = ParseOrExit(&flags, argc, argv); code >= 0) return code;
@@ -374,6 +426,36 @@ int RunInitRandom(int argc, char** argv) {
   flags.String("vocab", "512", "vocabulary size (at least 265)");
   flags.String("seed", "1", "random seed");
   return Run(flags, argc, argv, InitRandom);
+}
+
+int RunTrain(int argc, char** argv) {
+  FlagSet flags(
+      "train",
+      "Train a LLaMA-architecture model from scratch (libtorch autograd through the\n"
+      "engine's decoder) and write a Hugging Face directory. Without --tokenizer-from, a\n"
+      "SentencePiece BPE vocabulary is first trained on the corpus with spm_train.\n"
+      "Interrupted runs resume from <out>/train_state with the same data order.");
+  flags.String("corpus", "", "training documents, JSONL {\"text\"} or plain text (required)");
+  flags.String("eval-corpus", "", "held-out documents; their loss is logged every --eval-every");
+  flags.String("out", "", "model directory to write (required)");
+  flags.String("tokenizer-from", "", "copy the tokenizer of this model directory instead");
+  flags.String("vocab", "4096", "SentencePiece vocabulary size");
+  flags.String("layers", "8", "decoder layers");
+  flags.String("hidden", "256", "hidden size");
+  flags.String("intermediate", "640", "MLP intermediate size");
+  flags.String("heads", "8", "attention heads");
+  flags.String("kv-heads", "4", "key/value heads");
+  flags.String("seq-len", "256", "training sequence length");
+  flags.String("batch", "16", "sequences per step");
+  flags.String("steps", "2000", "optimizer steps");
+  flags.String("warmup", "100", "linear warm-up steps");
+  flags.String("lr", "3e-3", "peak learning rate (AdamW, cosine decay)");
+  flags.String("min-lr", "3e-4", "final learning rate");
+  flags.String("eval-every", "200", "steps between held-out evaluations (0 = never)");
+  flags.String("checkpoint-every", "100", "steps between resumable state checkpoints");
+  flags.String("threads", "0", "CPU threads (0 = every core)");
+  flags.String("seed", "1", "random seed (initialisation and data order)");
+  return Run(flags, argc, argv, TrainCommand);
 }
 
 }  // namespace depthlab::worker
