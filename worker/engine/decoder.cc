@@ -141,7 +141,9 @@ at::Tensor Decoder::Attention(int layer, const at::Tensor& x, AttentionContext& 
   if (x.is_cuda()) {
     const at::Tensor kr = rep > 1 ? k.repeat_interleave(rep, 1) : k;
     const at::Tensor vr = rep > 1 ? v.repeat_interleave(rep, 1) : v;
-    out = at::scaled_dot_product_attention(q, kr, vr, visible);  // [B, heads, T, hd]
+    const c10::optional<at::Tensor> attn_mask =
+        visible.defined() ? c10::optional<at::Tensor>(visible) : c10::nullopt;
+    out = at::scaled_dot_product_attention(q, kr, vr, attn_mask);  // [B, heads, T, hd]
   }
 #endif
   if (!out.defined()) {
