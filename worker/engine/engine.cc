@@ -20,6 +20,9 @@
 namespace depthlab::engine {
 namespace {
 
+// Shorter common prefixes are not worth a separate pass.
+constexpr size_t kMinSharedPrefix = 8;
+
 // Runs `f` with autograd off, turning libtorch exceptions into statuses (the only place in the
 // engine where they are caught).
 template <typename F>
@@ -157,26 +160,36 @@ struct Engine::Impl {
                       &observer);
   }
 
-  // Scores the continuations of requests that share one context: the context runs once, its
-  // KV cache is expanded over the group, and the continuations run as one right-padded batch.
-  void ScoreGroup(const std::vector<ContinuationRequest>& requests,
-                  const std::vector<size_t>& group, const UnitMask& mask,
-                  const ReplacementTensorMap& repl, std::vector<ContinuationScore>* out) const {
+  // Runs `tokens[begin, end)` on top of `cache` (positions before `begin`), appending to it.
+  at::Tensor Extend(const std::vector<int32_t>& tokens, size_t begin, size_t end, const UnitMask& mask,
+                    const ReplacementTensorMap& repl, KVCache* cache) const {
+    const Decoder& d = *decoder;
+    std::vector<int64_t> unused;
+    const std::vector<int32_t> part(tokens.begin() + begin, tokens.begin() + end);
+    const at::Tensor h = d.RunUnits(d.Embed(Pad({part}, 0, 1, &unused)), 0, d.num_units(), mask,
+                                    repl, static_cast<int64_t>(begin), cache);
+    cache->length = static_cast<int64_t>(end);
+    return h;
+  }
+
+  // Scores the continuations of requests that share one context, starting from `prefix` (a cache
+  // over the context's first prefix.length tokens; copied, not modified): the rest of the context
+  // runs once, its cache is expanded over the group, and the continuations run as one batch.
+  void ScoreGroup(const std::vector<ContinuationRequest>& requests, const std::vector<size_t>& group,
+                  const KVCache& prefix, const UnitMask& mask, const ReplacementTensorMap& repl,
+                  std::vector<ContinuationScore>* out) const {
     const Decoder& d = *decoder;
     const ContinuationRequest& first = requests[group[0]];
     const int64_t ctx = first.context_length;
-    const std::vector<int32_t> context(first.tokens.begin(), first.tokens.begin() + ctx);
-    std::vector<int64_t> unused;
-    KVCache cache;
-    const at::Tensor hc =
-        d.RunUnits(d.Embed(Pad({context}, 0, 1, &unused)), 0, d.num_units(), mask, repl, 0, &cache);
+    KVCache cache = prefix;
+    const at::Tensor hc = Extend(first.tokens, static_cast<size_t>(prefix.length),
+                                 static_cast<size_t>(ctx), mask, repl, &cache);
     const int64_t n = static_cast<int64_t>(group.size());
     for (auto* kv : {&cache.keys, &cache.values}) {
       for (at::Tensor& t : *kv) {
         if (t.defined()) t = t.expand({n, t.size(1), t.size(2), t.size(3)});
       }
     }
-    cache.length = ctx;
     TokenSequences conts;
     for (size_t i : group) {
       conts.emplace_back(requests[i].tokens.begin() + ctx, requests[i].tokens.end());
@@ -184,9 +197,9 @@ struct Engine::Impl {
     std::vector<int64_t> lengths;
     const at::Tensor cont = Pad(conts, 0, conts.size(), &lengths);
     const at::Tensor h = d.RunUnits(d.Embed(cont), 0, d.num_units(), mask, repl, ctx, &cache);
-    // Position ctx-1 (last context token) predicts continuation token 0; continuation position j
-    // predicts token j+1.
-    const at::Tensor last_ctx = hc.narrow(1, ctx - 1, 1).expand({n, 1, hc.size(2)});
+    // The last context position predicts continuation token 0; continuation position j predicts
+    // token j+1.
+    const at::Tensor last_ctx = hc.narrow(1, hc.size(1) - 1, 1).expand({n, 1, hc.size(2)});
     const at::Tensor logp = at::log_softmax(
         d.Head(at::cat({last_ctx, h.narrow(1, 0, cont.size(1) - 1)}, 1)), -1);  // [n, C, V]
     const at::Tensor picked = logp.gather(2, cont.to(logp.device()).unsqueeze(2)).squeeze(2);
@@ -320,8 +333,22 @@ absl::StatusOr<std::vector<ContinuationScore>> Engine::ScoreContinuations(
   return Guarded([&]() -> absl::StatusOr<std::vector<ContinuationScore>> {
     const ReplacementTensorMap repl = impl_->decoder->ToTensors(replacements);
     std::vector<ContinuationScore> scores(requests.size());
+    // The shared prefix stops one token short of the shortest context, so that every group
+    // still runs its last context token (whose output predicts the first continuation token).
+    size_t shared = static_cast<size_t>(requests.empty() ? 0 : requests[0].context_length - 1);
+    for (const ContinuationRequest& r : requests) {
+      shared = std::min(shared, static_cast<size_t>(r.context_length - 1));
+      const auto& base = requests[0].tokens;
+      size_t i = 0;
+      while (i < shared && r.tokens[i] == base[i]) ++i;
+      shared = i;
+    }
+    KVCache prefix;
+    if (groups.size() > 1 && shared >= kMinSharedPrefix) {
+      impl_->Extend(requests[0].tokens, 0, shared, mask, repl, &prefix);
+    }
     for (const auto& [context, group] : groups) {
-      impl_->ScoreGroup(requests, group, mask, repl, &scores);
+      impl_->ScoreGroup(requests, group, prefix, mask, repl, &scores);
     }
     return scores;
   });
@@ -357,6 +384,7 @@ absl::StatusOr<std::vector<int32_t>> Engine::Generate(const std::vector<int32_t>
       generated.push_back(next);
       all.push_back(next);
       if (options.stop_at_eos && eos && next == *eos) break;
+      if (options.stop && options.stop(generated)) break;
     }
     return generated;
   });

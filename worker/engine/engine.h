@@ -10,6 +10,7 @@
 #define DEPTHLAB_WORKER_ENGINE_ENGINE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,6 +64,9 @@ struct GenerateOptions {
   int max_new_tokens = 64;
   bool use_cache = true;
   bool stop_at_eos = true;
+  // Called with the tokens generated so far after each step; true stops generation (e.g. when
+  // the decoded text contains a stop string).
+  std::function<bool(const std::vector<int32_t>& generated)> stop;
 };
 
 // Process-wide settings for tensor work: glibc malloc keeps freed multi-MB activation buffers
@@ -89,9 +93,10 @@ class Engine {
   absl::StatusOr<std::vector<float>> Logits(const std::vector<int32_t>& tokens,
                                             const UnitMask& mask,
                                             const Replacements& replacements) const;
-  // Log-likelihood of each continuation given its context. Requests whose contexts are identical
-  // share one forward of the context (its KV cache), so the choices of one question cost about
-  // one context pass; results equal scoring each request alone.
+  // Log-likelihood of each continuation given its context. The longest token prefix common to all
+  // requests (e.g. a subject's few-shot examples) runs once; requests with identical contexts
+  // share one pass over the rest of the context (the choices of one question); results equal
+  // scoring each request alone up to float rounding.
   absl::StatusOr<std::vector<ContinuationScore>> ScoreContinuations(
       const std::vector<ContinuationRequest>& requests, const UnitMask& mask,
       const Replacements& replacements) const;

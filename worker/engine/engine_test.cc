@@ -182,10 +182,49 @@ TEST_F(EngineTest, ContinuationScoresEqualLogSoftmaxOfEachRequestAlone) {
               HasSubstr("context_length 2 must leave"));
 }
 
+TEST_F(EngineTest, SharedPrefixAcrossContextsGivesTheSameScores) {
+  // Three questions after a 14-token shared "few-shot" prefix, two choices each.
+  const std::vector<int32_t> prefix = {262, 84, 104, 101, 32, 102, 111, 108, 108, 111, 119, 105, 110, 103};
+  std::vector<ContinuationRequest> requests;
+  for (int q = 0; q < 3; ++q) {
+    for (int32_t choice : {65, 66}) {
+      ContinuationRequest r{prefix, 0};
+      r.tokens.insert(r.tokens.end(), {static_cast<int32_t>(70 + q), 58, 10});
+      r.context_length = static_cast<int>(r.tokens.size());
+      r.tokens.insert(r.tokens.end(), {32, choice});
+      requests.push_back(r);
+    }
+  }
+  const UnitMask all = UnitMask::AllKept(3);
+  auto together = engine_->ScoreContinuations(requests, all, {});
+  ASSERT_TRUE(together.ok()) << together.status();
+  for (size_t i = 0; i < requests.size(); ++i) {
+    auto alone = engine_->ScoreContinuations({requests[i]}, all, {});
+    ASSERT_TRUE(alone.ok());
+    EXPECT_NEAR((*together)[i].logprob, (*alone)[0].logprob, 1e-4) << i;
+    EXPECT_EQ((*together)[i].greedy, (*alone)[0].greedy) << i;
+  }
+  EXPECT_NE((*together)[0].logprob, (*together)[2].logprob);  // different questions differ
+}
+
+TEST_F(EngineTest, GenerationStopsWhenTheCallbackSaysSo) {
+  GenerateOptions options;
+  options.max_new_tokens = 20;
+  options.stop_at_eos = false;
+  auto full = engine_->Generate(seqs_[1], UnitMask::AllKept(3), {}, options);
+  options.stop = [](const std::vector<int32_t>& generated) { return generated.size() == 5; };
+  auto stopped = engine_->Generate(seqs_[1], UnitMask::AllKept(3), {}, options);
+  ASSERT_TRUE(full.ok() && stopped.ok());
+  ASSERT_EQ(stopped->size(), 5u);
+  EXPECT_EQ(*stopped, std::vector<int32_t>(full->begin(), full->begin() + 5));
+}
+
 TEST_F(EngineTest, GenerationWithCacheEqualsGenerationWithout) {
   UnitMask mask = UnitMask::AllKept(3);
   ASSERT_TRUE(mask.ApplyRemovals("attn:1").ok());
-  GenerateOptions cached{.max_new_tokens = 12, .use_cache = true, .stop_at_eos = false};
+  GenerateOptions cached;
+  cached.max_new_tokens = 12;
+  cached.stop_at_eos = false;
   GenerateOptions plain = cached;
   plain.use_cache = false;
   auto a = engine_->Generate(seqs_[0], mask, {}, cached);
@@ -205,7 +244,9 @@ TEST(EngineSlidingWindowTest, GenerationWithCacheEqualsGenerationWithoutPastTheW
   auto engine = Engine::Create({.model_dir = dir.path(), .device = "cpu"});
   ASSERT_TRUE(engine.ok()) << engine.status();
   const UnitMask all = UnitMask::AllKept(4);
-  GenerateOptions cached{.max_new_tokens = 16, .use_cache = true, .stop_at_eos = false};
+  GenerateOptions cached;
+  cached.max_new_tokens = 16;
+  cached.stop_at_eos = false;
   GenerateOptions plain = cached;
   plain.use_cache = false;
   const std::vector<int32_t> prompt = {262, 10, 20, 30, 40, 50, 60, 70};

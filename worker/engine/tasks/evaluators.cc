@@ -353,28 +353,23 @@ absl::StatusOr<std::unique_ptr<Gsm8kEvaluator>> Gsm8kEvaluator::Create(
   return evaluator;
 }
 
-// Greedy generation in doubling chunks until the text contains the stop string, EOS, or the
-// budget is spent. Greedy decoding is deterministic, so the text cut at the stop string is the same
-// as that of one call with the whole budget.
+// Greedy generation until the decoded text contains the stop string, EOS, or the budget is spent
+// (with stop_early); greedy decoding is deterministic, so the text cut at the stop string equals
+// that of generating the whole budget.
 absl::StatusOr<std::string> Gsm8kEvaluator::GenerateAnswer(const std::vector<int32_t>& prompt,
                                                            const UnitMask& mask,
                                                            const Replacements& replacements) const {
   const Tokenizer& tokenizer = engine_->tokenizer();
-  const int budget = options_.max_new_tokens;
-  int chunk = options_.first_chunk_tokens > 0 ? options_.first_chunk_tokens : budget;
-  std::vector<int32_t> input = prompt;
-  std::string text;
-  for (int generated = 0; generated < budget; chunk *= 2) {
-    const GenerateOptions generate{.max_new_tokens = std::min(chunk, budget - generated)};
-    DEPTHLAB_ASSIGN_OR_RETURN(const std::vector<int32_t> fresh,
-                              engine_->Generate(input, mask, replacements, generate));
-    input.insert(input.end(), fresh.begin(), fresh.end());
-    generated += static_cast<int>(fresh.size());
-    text = tokenizer.Decode(absl::MakeConstSpan(input).subspan(prompt.size()));
-    const bool eos = fresh.empty() || (tokenizer.eos_id() && fresh.back() == *tokenizer.eos_id());
-    if (eos || absl::StrContains(text, kGsm8kStop)) break;
+  GenerateOptions generate;
+  generate.max_new_tokens = options_.max_new_tokens;
+  if (options_.stop_early) {
+    generate.stop = [&tokenizer](const std::vector<int32_t>& generated) {
+      return absl::StrContains(tokenizer.Decode(generated), kGsm8kStop);
+    };
   }
-  return TruncateAtStop(text, kGsm8kStop);
+  DEPTHLAB_ASSIGN_OR_RETURN(const std::vector<int32_t> fresh,
+                            engine_->Generate(prompt, mask, replacements, generate));
+  return TruncateAtStop(tokenizer.Decode(fresh), kGsm8kStop);
 }
 
 absl::StatusOr<Gsm8kResult> Gsm8kEvaluator::Evaluate(const UnitMask& mask,

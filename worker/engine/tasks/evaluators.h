@@ -116,9 +116,9 @@ struct Gsm8kOptions {
   std::string shots_path;  // JSONL of worked examples; its first num_shots rows are the shots
   int num_shots = 5;
   int max_new_tokens = 256;
-  // Generation runs in chunks (this size, doubling) until the output contains "Question:";
-  // 0 generates the whole budget in one call. Either way the output is cut at "Question:".
-  int first_chunk_tokens = 32;
+  // Stop generating once the output contains "Question:" (else spend the whole budget). Either
+  // way the output is cut at "Question:", so results are the same; stopping is faster.
+  bool stop_early = true;
   int limit = 0;
   bool skip_bad_rows = false;
 };

@@ -269,13 +269,13 @@ TEST_F(EvaluatorsTest, BoolqReportsAccuracy) {
   EXPECT_NE((*boolq)->Evaluate(WithoutBlock1(), {})->gold_logprob_sum, full->gold_logprob_sum);
 }
 
-TEST_F(EvaluatorsTest, Gsm8kGeneratesRepeatablyInChunksOrAtOnce) {
+TEST_F(EvaluatorsTest, Gsm8kStoppingEarlyEqualsGeneratingTheWholeBudget) {
   Gsm8kOptions options;
   options.path = dir_->Sub("gsm8k_test.jsonl");
   options.shots_path = dir_->Sub("gsm8k_train.jsonl");
   options.num_shots = 2;
   options.max_new_tokens = 20;
-  options.first_chunk_tokens = 3;
+  options.stop_early = true;
   auto chunked = Gsm8kEvaluator::Create(engine_, options);
   ASSERT_TRUE(chunked.ok()) << chunked.status();
   auto full = (*chunked)->Evaluate(AllKept(), {});
@@ -288,7 +288,7 @@ TEST_F(EvaluatorsTest, Gsm8kGeneratesRepeatablyInChunksOrAtOnce) {
   for (const std::string& output : full->outputs)
     EXPECT_THAT(output, ::testing::Not(HasSubstr("Question:")));
 
-  options.first_chunk_tokens = 0;
+  options.stop_early = false;
   auto at_once = Gsm8kEvaluator::Create(engine_, options);
   ASSERT_TRUE(at_once.ok());
   EXPECT_EQ((*at_once)->Evaluate(AllKept(), {})->outputs, full->outputs);

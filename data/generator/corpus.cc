@@ -1,0 +1,138 @@
+#include "data/generator/corpus.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "data/generator/gsm8k_items.h"
+#include "data/generator/rng.h"
+
+namespace depthlab::datagen {
+namespace {
+
+using Strings = std::vector<std::string>;
+
+// Splits shuffled sentences into paragraphs of `size` sentences.
+void AppendParagraphs(Strings sentences, int size, Rng& rng, Strings* docs) {
+  rng.Shuffle(sentences);
+  for (size_t i = 0; i < sentences.size(); i += size) {
+    const size_t end = std::min(sentences.size(), i + size);
+    docs->push_back(absl::StrJoin(sentences.begin() + i, sentences.begin() + end, " "));
+  }
+}
+
+// `repeats` renderings of a fact, using its templates in turn from a random start, so every
+// template is used about equally often.
+void StateRepeatedly(const Strings& templates, const std::string& entity, const std::string& value,
+                     int repeats, Rng& rng, Strings* out) {
+  const int offset = rng.Uniform(static_cast<int>(templates.size()));
+  for (int k = 0; k < repeats; ++k) {
+    out->push_back(FillFact(templates[(offset + k) % templates.size()], entity, value));
+  }
+}
+
+Strings FactParagraphs(const World& world, const CorpusOptions& options, Rng& rng) {
+  Strings docs;
+  for (const Subject& s : world.subjects) {
+    Strings sentences;
+    for (const Relation& r : s.relations) {
+      for (size_t e = 0; e < s.entities.size(); ++e) {
+        StateRepeatedly(r.statements, s.entities[e], r.ValueOf(static_cast<int>(e)),
+                        options.statement_repeats, rng, &sentences);
+      }
+    }
+    AppendParagraphs(std::move(sentences), options.statements_per_paragraph, rng, &docs);
+  }
+  Strings science;
+  for (const Material& m : world.materials) {
+    for (size_t p = 0; p < world.properties.size(); ++p) {
+      const Property& property = world.properties[p];
+      Strings filled;
+      for (const std::string& t : m.has[p] ? property.true_statements : property.false_statements) {
+        filled.push_back(absl::StrReplaceAll(t, {{"{m}", m.name}}));
+      }
+      StateRepeatedly(filled, "", "", options.statement_repeats, rng, &science);
+    }
+  }
+  for (const ScienceRule& rule : world.science_rules) {
+    StateRepeatedly(rule.statements, "", "", options.statement_repeats, rng, &science);
+  }
+  AppendParagraphs(std::move(science), options.statements_per_paragraph, rng, &docs);
+  return docs;
+}
+
+std::string Trimmed(std::string s) {
+  absl::StripTrailingAsciiWhitespace(&s);
+  return s;
+}
+
+// Five-shot-style blocks: the subject header and `size` answered questions.
+void AppendMmluBlocks(const MmluSubjectItems& subject, int size, Strings* docs) {
+  for (size_t i = 0; i < subject.train.size(); i += size) {
+    std::string block = MmluHeader(subject.words);
+    const size_t end = std::min(subject.train.size(), i + size);
+    for (size_t j = i; j < end; ++j) absl::StrAppend(&block, MmluExample(subject.train[j]));
+    docs->push_back(Trimmed(std::move(block)));
+  }
+}
+
+void AppendGsm8kBlocks(const std::vector<Gsm8kItem>& items, int size, Strings* docs) {
+  for (size_t i = 0; i < items.size(); i += size) {
+    std::string block;
+    const size_t end = std::min(items.size(), i + size);
+    for (size_t j = i; j < end; ++j) absl::StrAppend(&block, Gsm8kExample(items[j]));
+    docs->push_back(Trimmed(std::move(block)));
+  }
+}
+
+}  // namespace
+
+std::string MmluHeader(const std::string& words) {
+  return absl::StrCat("The following are multiple choice questions (with answers) about ", words,
+                      ".\n\n");
+}
+
+std::string MmluExample(const MmluItem& item) {
+  return absl::StrCat(item.question, "\nA. ", item.choices[0], "\nB. ", item.choices[1], "\nC. ",
+                      item.choices[2], "\nD. ", item.choices[3],
+                      "\nAnswer: ", std::string(1, item.AnswerLetter()), "\n\n");
+}
+
+std::string ArcExample(const ArcItem& item) {
+  std::string answer;
+  for (const ArcChoice& c : item.choices) {
+    if (c.label == item.answer_key) answer = c.text;
+  }
+  return absl::StrCat("Question: ", item.stem, "\nAnswer: ", answer);
+}
+
+std::string BoolqExample(const BoolqItem& item) {
+  return absl::StrCat(item.passage, "\nQuestion: ", item.question,
+                      "?\nAnswer: ", item.answer ? "yes" : "no");
+}
+
+std::string Gsm8kExample(const Gsm8kItem& item) {
+  return absl::StrCat("Question: ", item.question, "\nAnswer: ", item.answer, "\n\n");
+}
+
+std::vector<std::string> BuildCorpus(const World& world, const Benchmark& tasks,
+                                     const CorpusOptions& options, uint64_t seed) {
+  Rng rng(seed, "corpus");
+  Strings docs = FactParagraphs(world, options, rng);
+  for (const MmluSubjectItems& subject : tasks.mmlu) {
+    AppendMmluBlocks(subject, options.mmlu_block_questions, &docs);
+  }
+  for (const ArcItem& item : tasks.arc.train) docs.push_back(ArcExample(item));
+  for (const BoolqItem& item : tasks.boolq.train) docs.push_back(BoolqExample(item));
+  AppendGsm8kBlocks(tasks.gsm8k.train, options.gsm8k_block_questions, &docs);
+  for (std::string& drill : MakeArithmeticDrills(options.drill_repeats, seed)) {
+    docs.push_back(std::move(drill));
+  }
+  docs.insert(docs.end(), tasks.calibration.train.begin(), tasks.calibration.train.end());
+  rng.Shuffle(docs);
+  return docs;
+}
+
+}  // namespace depthlab::datagen

@@ -1,0 +1,44 @@
+// The training corpus for depthlab's bundled model: the world's facts restated in many
+// templates, the training splits of every task rendered in their evaluation prompt formats
+// (METHODS.md §7) with answers, arithmetic drills and the training calibration documents. No
+// test item of any task is in it.
+#ifndef DEPTHLAB_DATA_GENERATOR_CORPUS_H_
+#define DEPTHLAB_DATA_GENERATOR_CORPUS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/generator/items.h"
+#include "data/generator/world.h"
+
+namespace depthlab::datagen {
+
+struct CorpusOptions {
+  int statement_repeats = 32;  // times each fact is stated in fact paragraphs
+  int statements_per_paragraph = 6;
+  int drill_repeats = 6;         // times each arithmetic fact appears
+  int mmlu_block_questions = 6;  // questions per MMLU block (five shots and one more)
+  int gsm8k_block_questions = 6;
+};
+
+// The evaluation prompts with the answer filled in.
+// "The following are multiple choice questions (with answers) about {words}.\n\n"
+std::string MmluHeader(const std::string& words);
+// "{question}\nA. {a}\nB. {b}\nC. {c}\nD. {d}\nAnswer: {letter}\n\n"
+std::string MmluExample(const MmluItem& item);
+// "Question: {stem}\nAnswer: {correct choice text}"
+std::string ArcExample(const ArcItem& item);
+// "{passage}\nQuestion: {question}?\nAnswer: yes" (or "no")
+std::string BoolqExample(const BoolqItem& item);
+// "Question: {question}\nAnswer: {answer}\n\n"
+std::string Gsm8kExample(const Gsm8kItem& item);
+
+// Corpus documents in a seeded random order. `tasks` supplies the training splits (MMLU train,
+// ARC/BoolQ/GSM8K train, calibration train); its corpus field is ignored.
+std::vector<std::string> BuildCorpus(const World& world, const Benchmark& tasks,
+                                     const CorpusOptions& options, uint64_t seed);
+
+}  // namespace depthlab::datagen
+
+#endif  // DEPTHLAB_DATA_GENERATOR_CORPUS_H_
