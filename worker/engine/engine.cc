@@ -161,8 +161,8 @@ struct Engine::Impl {
   }
 
   // Runs `tokens[begin, end)` on top of `cache` (positions before `begin`), appending to it.
-  at::Tensor Extend(const std::vector<int32_t>& tokens, size_t begin, size_t end, const UnitMask& mask,
-                    const ReplacementTensorMap& repl, KVCache* cache) const {
+  at::Tensor Extend(const std::vector<int32_t>& tokens, size_t begin, size_t end,
+                    const UnitMask& mask, const ReplacementTensorMap& repl, KVCache* cache) const {
     const Decoder& d = *decoder;
     std::vector<int64_t> unused;
     const std::vector<int32_t> part(tokens.begin() + begin, tokens.begin() + end);
@@ -175,9 +175,9 @@ struct Engine::Impl {
   // Scores the continuations of requests that share one context, starting from `prefix` (a cache
   // over the context's first prefix.length tokens; copied, not modified): the rest of the context
   // runs once, its cache is expanded over the group, and the continuations run as one batch.
-  void ScoreGroup(const std::vector<ContinuationRequest>& requests, const std::vector<size_t>& group,
-                  const KVCache& prefix, const UnitMask& mask, const ReplacementTensorMap& repl,
-                  std::vector<ContinuationScore>* out) const {
+  void ScoreGroup(const std::vector<ContinuationRequest>& requests,
+                  const std::vector<size_t>& group, const KVCache& prefix, const UnitMask& mask,
+                  const ReplacementTensorMap& repl, std::vector<ContinuationScore>* out) const {
     const Decoder& d = *decoder;
     const ContinuationRequest& first = requests[group[0]];
     const int64_t ctx = first.context_length;

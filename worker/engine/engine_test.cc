@@ -184,7 +184,8 @@ TEST_F(EngineTest, ContinuationScoresEqualLogSoftmaxOfEachRequestAlone) {
 
 TEST_F(EngineTest, SharedPrefixAcrossContextsGivesTheSameScores) {
   // Three questions after a 14-token shared "few-shot" prefix, two choices each.
-  const std::vector<int32_t> prefix = {262, 84, 104, 101, 32, 102, 111, 108, 108, 111, 119, 105, 110, 103};
+  const std::vector<int32_t> prefix = {262, 84,  104, 101, 32,  102, 111,
+                                       108, 108, 111, 119, 105, 110, 103};
   std::vector<ContinuationRequest> requests;
   for (int q = 0; q < 3; ++q) {
     for (int32_t choice : {65, 66}) {
