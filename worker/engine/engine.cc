@@ -82,8 +82,10 @@ void Accumulate(const at::Tensor& x, const at::Tensor& y, UnitStatsSums* sums) {
 void ConfigureProcess(int num_threads) {
   static std::once_flag once;
   std::call_once(once, [] {
-    mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum: buffers below it come from the heap
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);   // and freed heap memory stays mapped for reuse
+    // Every buffer comes from the heap (training allocates tensors past glibc's 32 MiB mmap
+    // ceiling), and freed heap memory stays mapped for reuse instead of faulting in again.
+    mallopt(M_MMAP_MAX, 0);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
     mallopt(M_TOP_PAD, 64 << 20);
   });
   const int threads = num_threads > 0
