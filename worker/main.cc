@@ -4,6 +4,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "worker/curve_command.h"
 #include "worker/worker_commands.h"
 
 namespace {
@@ -21,6 +22,8 @@ commands:
   stats        per-unit influence (cosine, relative L1/L2 update norms) over a calibration file
   init-random  write a small random-weight model directory (for demos and benchmarks)
   train        train a LLaMA-architecture model from scratch on a JSONL corpus (resumable)
+  curve        accuracy on MMLU/ARC/BoolQ/GSM8K and perplexity with 0..K units removed in
+               cosine order (the pruning curve, on this machine)
 
 Run 'depthlab-worker <command> --help' for the flags of a command.
 )";
@@ -40,6 +43,7 @@ int main(int argc, char** argv) {
   if (command == "stats") return depthlab::worker::RunStats(argc, argv);
   if (command == "init-random") return depthlab::worker::RunInitRandom(argc, argv);
   if (command == "train") return depthlab::worker::RunTrain(argc, argv);
+  if (command == "curve") return depthlab::worker::RunCurve(argc, argv);
   std::cerr << "depthlab-worker: unknown command '" << command << "'\n\n" << kUsage;
   return 2;
 }
