@@ -72,7 +72,8 @@ struct GenerateOptions {
 // Process-wide settings for tensor work: glibc malloc serves every buffer from the heap and keeps
 // freed memory mapped (the page faults of fresh mappings otherwise dominate CPU time: ~9x on
 // attention, and most of a training step), and libtorch uses `num_threads` intra-op threads
-// (0 = every core). Engine::Create calls it; benchmarks call it so that baselines run under the same settings.
+// (0 = every core). Engine::Create calls it; benchmarks call it so that baselines run under the
+// same settings.
 void ConfigureProcess(int num_threads);
 
 // Thread-compatible: one call at a time per Engine.
