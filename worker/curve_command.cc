@@ -56,12 +56,16 @@ json RowJson(int k, const std::string& removed, const engine::tasks::SuiteResult
           {"seconds", r.seconds}};
 }
 
-void PrintRow(int k, const std::string& removed, const engine::tasks::SuiteResult& r) {
-  std::cout << absl::StrFormat("%-3d %-28s %6.3f %6.3f %6.3f %6.3f %7.3f %7.3f %10.2f %7.1f\n", k,
-                               removed.empty() ? "(none)" : removed, r.mmlu.pooled.accuracy,
+// One table row; `added` is the unit removed at this k on top of the previous rows' units.
+void PrintRow(int k, const std::string& added, const engine::tasks::SuiteResult& r) {
+  const double ppl = r.perplexity.corpus_perplexity;
+  const std::string ppl_text =
+      ppl < 1e6 ? absl::StrFormat("%.2f", ppl) : absl::StrFormat("%.2e", ppl);
+  std::cout << absl::StrFormat("%-3d %-12s %6.3f %6.3f %6.3f %6.3f %7.3f %7.3f %10s %7.1f\n", k,
+                               added.empty() ? "(none)" : "+" + added, r.mmlu.pooled.accuracy,
                                r.arc.acc.accuracy, r.arc.acc_norm.accuracy, r.boolq.acc.accuracy,
-                               r.gsm8k.strict.accuracy, r.gsm8k.flexible.accuracy,
-                               r.perplexity.corpus_perplexity, r.seconds)
+                               r.gsm8k.strict.accuracy, r.gsm8k.flexible.accuracy, ppl_text,
+                               r.seconds)
             << std::flush;
 }
 
@@ -88,8 +92,8 @@ absl::Status Curve(const FlagSet& flags) {
     std::cout << absl::StrFormat("model %s (%s), granularity %s, cosine order:", eo.model_dir,
                                  e->description(), engine::GranularityName(g));
     for (const Ranked& r : order) std::cout << absl::StrFormat(" %s(%.3f)", r.name, r.cosine);
-    std::cout << absl::StrFormat("\n\n%-3s %-28s %6s %6s %6s %6s %7s %7s %10s %7s\n", "k",
-                                 "removed", "MMLU", "ARC", "ARC_n", "BoolQ", "GSM8K_s", "GSM8K_f",
+    std::cout << absl::StrFormat("\n\n%-3s %-12s %6s %6s %6s %6s %7s %7s %10s %7s\n", "k",
+                                 "removes", "MMLU", "ARC", "ARC_n", "BoolQ", "GSM8K_s", "GSM8K_f",
                                  "perplexity", "seconds");
   }
   json rows = json::array();
@@ -102,7 +106,7 @@ absl::Status Curve(const FlagSet& flags) {
     if (as_json) {
       rows.push_back(RowJson(k, removed, r));
     } else {
-      PrintRow(k, removed, r);
+      PrintRow(k, k > 0 ? order[k - 1].name : "", r);
     }
   }
   if (as_json) {

@@ -171,6 +171,14 @@ class BoolqDrafter {
   Strings villages_, ships_;
 };
 
+// Whether `passage` equals or contains (as a run of sentences) any of `test_passages`.
+bool ContainsAny(const std::string& passage, const std::set<std::string>& test_passages) {
+  for (const std::string& t : test_passages) {
+    if (passage.find(t) != std::string::npos) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 absl::StatusOr<Split<BoolqItem>> MakeBoolqItems(const World& world, const BoolqOptions& options,
@@ -192,7 +200,8 @@ absl::StatusOr<Split<BoolqItem>> MakeBoolqItems(const World& world, const BoolqO
   }
   while (static_cast<int>(split.train.size()) < options.train) {
     BoolqItem item = drafter.Next(split.train.size() % 2 == 1);
-    if (test_questions.count(item.question) > 0 || test_passages.count(item.passage) > 0) continue;
+    if (test_questions.count(item.question) > 0 || ContainsAny(item.passage, test_passages))
+      continue;
     split.train.push_back(std::move(item));
   }
   rng.Shuffle(split.test);

@@ -13,7 +13,7 @@
 namespace depthlab::datagen {
 
 struct BoolqOptions {
-  int train = 3000;
+  int train = 8000;
   int test = 300;
 };
 

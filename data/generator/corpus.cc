@@ -1,6 +1,8 @@
 #include "data/generator/corpus.h"
 
 #include <algorithm>
+#include <array>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -68,13 +70,33 @@ std::string Trimmed(std::string s) {
   return s;
 }
 
-// Five-shot-style blocks: the subject header and `size` answered questions.
-void AppendMmluBlocks(const MmluSubjectItems& subject, int size, Strings* docs) {
-  for (size_t i = 0; i < subject.train.size(); i += size) {
-    std::string block = MmluHeader(subject.words);
-    const size_t end = std::min(subject.train.size(), i + size);
-    for (size_t j = i; j < end; ++j) absl::StrAppend(&block, MmluExample(subject.train[j]));
-    docs->push_back(Trimmed(std::move(block)));
+// Five-shot-style blocks: the subject header and `size` answered questions. Pass 0 renders the
+// train split as it is; each further pass shuffles the questions and the order of their choices,
+// so the model sees every answer letter for every fact and must read the options to answer.
+void AppendMmluBlocks(const MmluSubjectItems& subject, int size, int passes, Rng& rng,
+                      Strings* docs) {
+  for (int pass = 0; pass < passes; ++pass) {
+    std::vector<MmluItem> items = subject.train;
+    if (pass > 0) {
+      rng.Shuffle(items);
+      for (MmluItem& item : items) {
+        std::vector<int> order = {0, 1, 2, 3};
+        rng.Shuffle(order);
+        const std::array<std::string, 4> choices = item.choices;
+        int answer = 0;
+        for (int k = 0; k < 4; ++k) {
+          item.choices[k] = choices[order[k]];
+          if (order[k] == item.answer) answer = k;
+        }
+        item.answer = answer;
+      }
+    }
+    for (size_t i = 0; i < items.size(); i += size) {
+      std::string block = MmluHeader(subject.words);
+      const size_t end = std::min(items.size(), i + size);
+      for (size_t j = i; j < end; ++j) absl::StrAppend(&block, MmluExample(items[j]));
+      docs->push_back(Trimmed(std::move(block)));
+    }
   }
 }
 
@@ -122,7 +144,7 @@ std::vector<std::string> BuildCorpus(const World& world, const Benchmark& tasks,
   Rng rng(seed, "corpus");
   Strings docs = FactParagraphs(world, options, rng);
   for (const MmluSubjectItems& subject : tasks.mmlu) {
-    AppendMmluBlocks(subject, options.mmlu_block_questions, &docs);
+    AppendMmluBlocks(subject, options.mmlu_block_questions, options.mmlu_passes, rng, &docs);
   }
   for (const ArcItem& item : tasks.arc.train) docs.push_back(ArcExample(item));
   for (const BoolqItem& item : tasks.boolq.train) docs.push_back(BoolqExample(item));

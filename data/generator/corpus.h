@@ -19,6 +19,7 @@ struct CorpusOptions {
   int statements_per_paragraph = 6;
   int drill_repeats = 6;         // times each arithmetic fact appears
   int mmlu_block_questions = 6;  // questions per MMLU block (five shots and one more)
+  int mmlu_passes = 3;           // renderings of the MMLU train split (choices reshuffled)
   int gsm8k_block_questions = 6;
 };
 

@@ -16,13 +16,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/testing/temp_dir.h"
 #include "gtest/gtest.h"
 #include "worker/engine/decoder.h"
 #include "worker/engine/model_config.h"
 #include "worker/engine/random_model.h"
 #include "worker/engine/replacement.h"
 #include "worker/engine/testing/reference_decoder.h"
-#include "worker/engine/testing/temp_dir.h"
 #include "worker/engine/unit_mask.h"
 #include "worker/engine/weights.h"
 
@@ -180,7 +180,7 @@ class DecoderReferenceTest : public ::testing::TestWithParam<ModelCase> {
     return r;
   }
 
-  testing::TempDir tmp_;
+  ::depthlab::testing::TempDir tmp_;
   std::string dir_;
   std::unique_ptr<Decoder> decoder_;
   std::unique_ptr<ReferenceDecoder> reference_;

@@ -9,14 +9,14 @@
 
 #include <gtest/gtest.h>
 
+#include "common/testing/temp_dir.h"
 #include "worker/engine/random_model.h"
-#include "worker/engine/testing/temp_dir.h"
 #include "worker/engine/weights.h"
 
 namespace depthlab::engine {
 namespace {
 
-using testing::TempDir;
+using ::depthlab::testing::TempDir;
 
 class DecoderTest : public ::testing::Test {
  protected:

@@ -5,13 +5,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "worker/engine/testing/temp_dir.h"
+#include "common/testing/temp_dir.h"
 
 namespace depthlab::engine {
 namespace {
 
+using ::depthlab::testing::TempDir;
 using ::testing::HasSubstr;
-using testing::TempDir;
 
 void WriteBytes(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;

@@ -6,14 +6,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/testing/temp_dir.h"
 #include "worker/engine/engine.h"
 #include "worker/engine/random_model.h"
-#include "worker/engine/testing/temp_dir.h"
 
 namespace depthlab::engine {
 namespace {
 
-using testing::TempDir;
+using ::depthlab::testing::TempDir;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -10,6 +10,18 @@
 #include "worker/engine/tasks/prompts.h"
 
 namespace depthlab::engine::tasks {
+
+using ::depthlab::tasks::MmluData;
+using ::depthlab::tasks::MmluReadOptions;
+using ::depthlab::tasks::MmluSubject;
+using ::depthlab::tasks::NormalizeGsm8kNumber;
+using ::depthlab::tasks::ReadArc;
+using ::depthlab::tasks::ReadBoolq;
+using ::depthlab::tasks::ReadGsm8k;
+using ::depthlab::tasks::ReadMmlu;
+using ::depthlab::tasks::Rows;
+using ::depthlab::tasks::SequenceSplit;
+using ::depthlab::tasks::SplitHeldOut;
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }

@@ -18,8 +18,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "common/tasks/task_data.h"
 #include "worker/engine/engine.h"
-#include "worker/engine/tasks/task_data.h"
 
 namespace depthlab::engine::tasks {
 

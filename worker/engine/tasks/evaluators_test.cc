@@ -12,9 +12,9 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/testing/temp_dir.h"
 #include "worker/engine/corpus.h"
 #include "worker/engine/random_model.h"
-#include "worker/engine/testing/temp_dir.h"
 
 namespace depthlab::engine::tasks {
 namespace {
@@ -106,7 +106,7 @@ void Write(const std::string& path, const std::string& text) {
 class EvaluatorsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new testing::TempDir();
+    dir_ = new ::depthlab::testing::TempDir();
     RandomModelOptions o;
     o.config.num_hidden_layers = 3;
     o.seed = 5;
@@ -171,11 +171,11 @@ class EvaluatorsTest : public ::testing::Test {
     return mask;
   }
 
-  static testing::TempDir* dir_;
+  static ::depthlab::testing::TempDir* dir_;
   static Engine* engine_;
 };
 
-testing::TempDir* EvaluatorsTest::dir_ = nullptr;
+::depthlab::testing::TempDir* EvaluatorsTest::dir_ = nullptr;
 Engine* EvaluatorsTest::engine_ = nullptr;
 
 void ExpectInUnitRange(const AccuracyStat& stat) {
@@ -225,7 +225,7 @@ TEST_F(EvaluatorsTest, MmluLimitContextCapAndBadRows) {
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_GT(result->shots_dropped, 0);
 
-  testing::TempDir bad;
+  ::depthlab::testing::TempDir bad;
   Write(bad.Sub("test/x_test.csv"), "fine,a,b,c,d,A\nbroken,a,b,c,d,Z\n");
   Write(bad.Sub("dev/x_dev.csv"), "shot,a,b,c,d,B\n");
   options = MmluOptions();

@@ -15,11 +15,17 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "common/tasks/task_data.h"
 #include "worker/engine/engine.h"
-#include "worker/engine/tasks/task_data.h"
 #include "worker/engine/tokenizer.h"
 
 namespace depthlab::engine::tasks {
+
+// The item types are the torch-free readers' (common/tasks/task_data.h).
+using ::depthlab::tasks::ArcItem;
+using ::depthlab::tasks::BoolqItem;
+using ::depthlab::tasks::Gsm8kItem;
+using ::depthlab::tasks::MmluQuestion;
 
 // ---- MMLU ----
 // "high_school_physics" -> "high school physics".

@@ -8,8 +8,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/testing/temp_dir.h"
 #include "worker/engine/random_model.h"
-#include "worker/engine/testing/temp_dir.h"
 
 namespace depthlab::engine::tasks {
 namespace {
@@ -63,7 +63,7 @@ class PromptsTest : public ::testing::Test {
     return ids.ok() ? static_cast<int>(ids->size()) : 0;
   }
 
-  testing::TempDir dir_;
+  ::depthlab::testing::TempDir dir_;
   std::unique_ptr<Tokenizer> tokenizer_;
 };
 

@@ -14,13 +14,13 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/testing/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "worker/engine/model_config.h"
 #include "worker/engine/replacement.h"
 #include "worker/engine/safetensors.h"
-#include "worker/engine/testing/temp_dir.h"
 #include "worker/engine/unit_mask.h"
 
 namespace depthlab::engine::testing {
@@ -51,7 +51,7 @@ HostTensor Ones(int n) { return {{n}, std::vector<float>(n, 1.0f)}; }
 
 // A fresh model directory under the test's own temporary directory (removed at exit).
 std::string FreshDir(const std::string& name) {
-  static TempDir root;
+  static ::depthlab::testing::TempDir root;
   const std::string dir = root.Sub(name);
   std::filesystem::create_directories(dir);
   return dir;

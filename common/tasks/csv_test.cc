@@ -1,15 +1,15 @@
 // The CSV reader on the quoting MMLU's release files use (commas, line breaks and doubled quotes
 // inside quoted fields) and on malformed input, whose errors name the file and line.
-#include "worker/engine/tasks/csv.h"
+#include "common/tasks/csv.h"
 
 #include <fstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "worker/engine/testing/temp_dir.h"
+#include "common/testing/temp_dir.h"
 
-namespace depthlab::engine::tasks {
+namespace depthlab::tasks {
 namespace {
 
 using ::testing::ElementsAre;
@@ -64,7 +64,7 @@ TEST(CsvTest, TextAfterAClosingQuoteIsAnError) {
 }
 
 TEST(CsvTest, ReadCsvFileReadsAFileAndReportsAMissingOne) {
-  testing::TempDir dir;
+  ::depthlab::testing::TempDir dir;
   std::ofstream(dir.Sub("a.csv")) << "x,\"y\nz\"\n";
   auto records = ReadCsvFile(dir.Sub("a.csv"));
   ASSERT_TRUE(records.ok()) << records.status();
@@ -73,4 +73,4 @@ TEST(CsvTest, ReadCsvFileReadsAFileAndReportsAMissingOne) {
 }
 
 }  // namespace
-}  // namespace depthlab::engine::tasks
+}  // namespace depthlab::tasks

@@ -5,8 +5,8 @@
 //
 //   DEPTHLAB_ASSIGN_OR_RETURN(std::vector<CsvRecord> rows, ReadCsvFile("dev/anatomy_dev.csv"));
 //   for (const CsvRecord& r : rows) Use(r.fields);  // r.line for messages
-#ifndef DEPTHLAB_WORKER_ENGINE_TASKS_CSV_H_
-#define DEPTHLAB_WORKER_ENGINE_TASKS_CSV_H_
+#ifndef DEPTHLAB_COMMON_TASKS_CSV_H_
+#define DEPTHLAB_COMMON_TASKS_CSV_H_
 
 #include <string>
 #include <vector>
@@ -14,7 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace depthlab::engine::tasks {
+namespace depthlab::tasks {
 
 struct CsvRecord {
   int line = 0;  // 1-based line of the record's first character
@@ -31,6 +31,6 @@ absl::StatusOr<std::vector<CsvRecord>> ParseCsv(absl::string_view text, absl::st
 // Reads and parses the file at `path`; NotFound if it cannot be opened.
 absl::StatusOr<std::vector<CsvRecord>> ReadCsvFile(const std::string& path);
 
-}  // namespace depthlab::engine::tasks
+}  // namespace depthlab::tasks
 
-#endif  // DEPTHLAB_WORKER_ENGINE_TASKS_CSV_H_
+#endif  // DEPTHLAB_COMMON_TASKS_CSV_H_

@@ -1,6 +1,6 @@
 // The benchmark readers on well-formed files in the real layouts, on malformed rows (errors name
 // file:line) and under skip_bad_rows (bad rows counted, good rows kept); the held-out split.
-#include "worker/engine/tasks/task_data.h"
+#include "common/tasks/task_data.h"
 
 #include <filesystem>
 #include <fstream>
@@ -9,9 +9,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "worker/engine/testing/temp_dir.h"
+#include "common/testing/temp_dir.h"
 
-namespace depthlab::engine::tasks {
+namespace depthlab::tasks {
 namespace {
 
 using ::testing::ElementsAre;
@@ -31,7 +31,7 @@ class MmluReaderTest : public ::testing::Test {
           "\"q, with comma\",1,2,\"3\n4\",5,C\nq2,1,2,3,4,D\n");
     Write(dir_.Sub("test/a_subject_test.csv"), "only,1,2,3,4, A \n");
   }
-  testing::TempDir dir_;
+  ::depthlab::testing::TempDir dir_;
 };
 
 TEST_F(MmluReaderTest, ReadsEverySubjectSortedWithShotsAnswersAndLines) {
@@ -114,7 +114,7 @@ constexpr char kArcRow[] =
     R"( {"text": "fire", "label": "2"}, {"text": "snow", "label": "3"}]}, "answerKey": "2"})";
 
 TEST(ArcReaderTest, ReadsNumericLabelsAndMapsTheAnswerKey) {
-  testing::TempDir dir;
+  ::depthlab::testing::TempDir dir;
   Write(dir.Sub("arc.jsonl"), std::string(kArcRow) + "\n\n" + kArcRow + "\r\n");
   auto rows = ReadArc(dir.Sub("arc.jsonl"), {});
   ASSERT_TRUE(rows.ok()) << rows.status();
@@ -136,7 +136,7 @@ struct BadRow {
 class ArcBadRowTest : public ::testing::TestWithParam<BadRow> {};
 
 TEST_P(ArcBadRowTest, NamesFileAndLineOrIsSkippedAndCounted) {
-  testing::TempDir dir;
+  ::depthlab::testing::TempDir dir;
   const std::string path = dir.Sub("test.jsonl");
   Write(path, std::string(kArcRow) + "\n" + GetParam().line + "\n" + kArcRow + "\n");
   auto rows = ReadArc(path, {});
@@ -165,7 +165,7 @@ INSTANTIATE_TEST_SUITE_P(
                "answerKey \"E\" is not among the labels A, B"}));
 
 TEST(BoolqReaderTest, ReadsRowsAndRejectsAStringAnswer) {
-  testing::TempDir dir;
+  ::depthlab::testing::TempDir dir;
   const std::string path = dir.Sub("boolq.jsonl");
   Write(path, R"({"question": "is it", "title": "T", "answer": true, "passage": "It is."})"
               "\n"
@@ -182,7 +182,7 @@ TEST(BoolqReaderTest, ReadsRowsAndRejectsAStringAnswer) {
 }
 
 TEST(Gsm8kReaderTest, TargetIsTheNormalisedNumberAfterTheLastMarker) {
-  testing::TempDir dir;
+  ::depthlab::testing::TempDir dir;
   const std::string path = dir.Sub("gsm8k.jsonl");
   Write(
       path,
@@ -230,4 +230,4 @@ TEST(SplitHeldOutTest, DeterministicDisjointAndCoveringBySeed) {
 }
 
 }  // namespace
-}  // namespace depthlab::engine::tasks
+}  // namespace depthlab::tasks

@@ -1,4 +1,4 @@
-#include "worker/engine/tasks/csv.h"
+#include "common/tasks/csv.h"
 
 #include <fstream>
 #include <sstream>
@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 
-namespace depthlab::engine::tasks {
+namespace depthlab::tasks {
 namespace {
 
 // A single pass over the text; `line_` counts line breaks (LF, CRLF or a lone CR) consumed so far.
@@ -119,4 +119,4 @@ absl::StatusOr<std::vector<CsvRecord>> ReadCsvFile(const std::string& path) {
   return ParseCsv(buffer.str(), path);
 }
 
-}  // namespace depthlab::engine::tasks
+}  // namespace depthlab::tasks

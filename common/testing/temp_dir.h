@@ -1,13 +1,13 @@
 // A temporary directory removed (recursively) when the object dies. Test-only; not thread-safe.
-#ifndef DEPTHLAB_WORKER_ENGINE_TESTING_TEMP_DIR_H_
-#define DEPTHLAB_WORKER_ENGINE_TESTING_TEMP_DIR_H_
+#ifndef DEPTHLAB_COMMON_TESTING_TEMP_DIR_H_
+#define DEPTHLAB_COMMON_TESTING_TEMP_DIR_H_
 
 #include <stdlib.h>
 
 #include <filesystem>
 #include <string>
 
-namespace depthlab::engine::testing {
+namespace depthlab::testing {
 
 class TempDir {
  public:
@@ -29,6 +29,6 @@ class TempDir {
   std::string path_;
 };
 
-}  // namespace depthlab::engine::testing
+}  // namespace depthlab::testing
 
-#endif  // DEPTHLAB_WORKER_ENGINE_TESTING_TEMP_DIR_H_
+#endif  // DEPTHLAB_COMMON_TESTING_TEMP_DIR_H_

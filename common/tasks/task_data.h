@@ -4,8 +4,8 @@
 // is skipped and counted instead. Torch-free.
 //
 //   DEPTHLAB_ASSIGN_OR_RETURN(Rows<ArcItem> arc, ReadArc("data/arc/test.jsonl", {}));
-#ifndef DEPTHLAB_WORKER_ENGINE_TASKS_TASK_DATA_H_
-#define DEPTHLAB_WORKER_ENGINE_TASKS_TASK_DATA_H_
+#ifndef DEPTHLAB_COMMON_TASKS_TASK_DATA_H_
+#define DEPTHLAB_COMMON_TASKS_TASK_DATA_H_
 
 #include <array>
 #include <cstdint>
@@ -15,7 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace depthlab::engine::tasks {
+namespace depthlab::tasks {
 
 struct ReadOptions {
   // Skip and count rows that parse but are invalid (a JSONL line that is not a JSON object, a
@@ -102,6 +102,6 @@ struct SequenceSplit {
 // InvalidArgument unless n >= 1 and 0 < held_out_fraction <= 1.
 absl::StatusOr<SequenceSplit> SplitHeldOut(int n, double held_out_fraction, uint64_t seed);
 
-}  // namespace depthlab::engine::tasks
+}  // namespace depthlab::tasks
 
-#endif  // DEPTHLAB_WORKER_ENGINE_TASKS_TASK_DATA_H_
+#endif  // DEPTHLAB_COMMON_TASKS_TASK_DATA_H_

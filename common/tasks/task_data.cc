@@ -1,4 +1,4 @@
-#include "worker/engine/tasks/task_data.h"
+#include "common/tasks/task_data.h"
 
 #include <algorithm>
 #include <cmath>
@@ -14,9 +14,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
-#include "worker/engine/tasks/csv.h"
+#include "common/tasks/csv.h"
 
-namespace depthlab::engine::tasks {
+namespace depthlab::tasks {
 namespace {
 
 using nlohmann::json;
@@ -273,4 +273,4 @@ absl::StatusOr<SequenceSplit> SplitHeldOut(int n, double held_out_fraction, uint
   return split;
 }
 
-}  // namespace depthlab::engine::tasks
+}  // namespace depthlab::tasks
