@@ -1,21 +1,24 @@
-// depthlab-worker: runs depthlab's engine on a Hugging Face model directory. Today its
-// subcommands run single jobs locally; the gRPC lease loop that makes it the service's worker
-// arrives with the service (issue 4).
+// depthlab-worker: the service's worker process (`serve`: leases jobs from the coordinator over
+// gRPC and runs them on the engine) and a command-line front end to the engine for single runs
+// on a local Hugging Face model directory.
 #include <cstring>
 #include <iostream>
 
 #include "worker/curve_command.h"
+#include "worker/serve_command.h"
 #include "worker/worker_commands.h"
 
 namespace {
 
 constexpr char kUsage[] = R"(usage: depthlab-worker <command> [flags]
 
-Runs depthlab's libtorch engine on a Hugging Face model directory (config.json, safetensors
-weights, tokenizer.model or tokenizer.json). Every command takes --remove with units such as
-block:2, attn:1, mlp:3 or block:4-6 to run the pruned model, and --json for machine output.
+Runs depthlab's libtorch engine on Hugging Face model directories (config.json, safetensors
+weights, tokenizer.model or tokenizer.json): as the service's worker process (serve), or once on
+a local model. The local commands take --remove with units such as block:2, attn:1, mlp:3 or
+block:4-6 to run the pruned model, and --json for machine output.
 
 commands:
+  serve        the service's worker: lease jobs from the coordinator, run them, report the sums
   perplexity   mean next-token NLL and perplexity of a text file (plain text or JSONL {"text"})
   generate     greedy continuation of a prompt, printing token ids and text
   tokenize     token ids and pieces of a text
@@ -37,6 +40,7 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   const std::string command = argv[1];
+  if (command == "serve") return depthlab::worker::RunServe(argc, argv);
   if (command == "perplexity") return depthlab::worker::RunPerplexity(argc, argv);
   if (command == "generate") return depthlab::worker::RunGenerate(argc, argv);
   if (command == "tokenize") return depthlab::worker::RunTokenize(argc, argv);

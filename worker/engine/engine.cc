@@ -22,6 +22,8 @@ namespace {
 
 // Shorter common prefixes are not worth a separate pass.
 constexpr size_t kMinSharedPrefix = 8;
+// Logits per buffer in LogitDistances (64 MiB of fp32): bounds its batches.
+constexpr int64_t kMaxBatchLogits = int64_t{1} << 24;
 
 // Runs `f` with autograd off, turning libtorch exceptions into statuses (the only place in the
 // engine where they are caught).
@@ -75,6 +77,22 @@ void Accumulate(const at::Tensor& x, const at::Tensor& y, UnitStatsSums* sums) {
   const at::Tensor update = d.to(at::kDouble).sum(0).to(at::kCPU).contiguous();
   const double* u = update.data_ptr<double>();
   for (size_t i = 0; i < sums->update_sum.size(); ++i) sums->update_sum[i] += u[i];
+}
+
+// Tokens every request shares, stopping one short of the shortest context so that every group
+// still runs its last context token (whose output predicts the first continuation token).
+// REQUIRES: every context_length >= 1.
+size_t CommonContextPrefix(const std::vector<ContinuationRequest>& requests) {
+  if (requests.empty()) return 0;
+  const std::vector<int32_t>& base = requests[0].tokens;
+  size_t shared = static_cast<size_t>(requests[0].context_length - 1);
+  for (const ContinuationRequest& r : requests) {
+    shared = std::min(shared, static_cast<size_t>(r.context_length - 1));
+    size_t i = 0;
+    while (i < shared && r.tokens[i] == base[i]) ++i;
+    shared = i;
+  }
+  return shared;
 }
 
 }  // namespace
@@ -218,6 +236,33 @@ struct Engine::Impl {
     }
   }
 
+  // Appends each mask's distances to the reference logits for the sequences of one batch.
+  void DistanceBatch(const at::Tensor& tokens, const std::vector<int64_t>& lengths,
+                     const UnitMask& reference, const std::vector<UnitMask>& masks,
+                     const ReplacementTensorMap& repl, std::vector<DistanceResult>* out) const {
+    const at::Tensor valid = ValidIndex(lengths, tokens.size(1));
+    const int64_t vocab = decoder->config().vocab_size;
+    auto logits = [&](const UnitMask& m) {  // [positions, vocab] fp32
+      return decoder->Logits(tokens, m, repl).reshape({-1, vocab}).index_select(0, valid);
+    };
+    const at::Tensor ref = logits(reference);
+    for (size_t i = 0; i < masks.size(); ++i) {
+      // [positions] fp64 on the CPU, the valid positions of each sequence in turn.
+      const at::Tensor distance =
+          (logits(masks[i]) - ref).norm(2, 1).to(at::kCPU, at::kDouble).contiguous();
+      const double* d = distance.data_ptr<double>();
+      DistanceResult& result = (*out)[i];
+      for (int64_t length : lengths) {
+        double sum = 0;
+        for (int64_t t = 0; t < length; ++t) sum += *d++;
+        result.sequence_distance.push_back(sum);
+        result.sequence_positions.push_back(length);
+        result.distance_sum += sum;
+        result.positions += length;
+      }
+    }
+  }
+
   int32_t NextToken(const at::Tensor& h) const {
     const at::Tensor logits = decoder->Head(h.narrow(1, h.size(1) - 1, 1));  // [1, 1, V]
     return static_cast<int32_t>(logits.argmax(-1).item<int64_t>());
@@ -318,7 +363,7 @@ absl::StatusOr<std::vector<float>> Engine::Logits(const std::vector<int32_t>& to
 
 absl::StatusOr<std::vector<ContinuationScore>> Engine::ScoreContinuations(
     const std::vector<ContinuationRequest>& requests, const UnitMask& mask,
-    const Replacements& replacements) const {
+    const Replacements& replacements, const ScoreOptions& options) const {
   DEPTHLAB_RETURN_IF_ERROR(impl_->CheckMask(mask));
   std::map<std::vector<int32_t>, std::vector<size_t>> groups;  // context -> requests
   for (size_t i = 0; i < requests.size(); ++i) {
@@ -332,23 +377,20 @@ absl::StatusOr<std::vector<ContinuationScore>> Engine::ScoreContinuations(
     groups[std::vector<int32_t>(r.tokens.begin(), r.tokens.begin() + r.context_length)].push_back(
         i);
   }
+  const size_t shared = CommonContextPrefix(requests);
+  if (options.shared_prefix > static_cast<int>(shared)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("score options: shared_prefix ", options.shared_prefix, " exceeds the ",
+                     shared, " tokens that every request shares before its last context token"));
+  }
+  const size_t run_shared = options.shared_prefix >= 0 ? static_cast<size_t>(options.shared_prefix)
+                            : groups.size() > 1 && shared >= kMinSharedPrefix ? shared
+                                                                              : 0;
   return Guarded([&]() -> absl::StatusOr<std::vector<ContinuationScore>> {
     const ReplacementTensorMap repl = impl_->decoder->ToTensors(replacements);
     std::vector<ContinuationScore> scores(requests.size());
-    // The shared prefix stops one token short of the shortest context, so that every group
-    // still runs its last context token (whose output predicts the first continuation token).
-    size_t shared = static_cast<size_t>(requests.empty() ? 0 : requests[0].context_length - 1);
-    for (const ContinuationRequest& r : requests) {
-      shared = std::min(shared, static_cast<size_t>(r.context_length - 1));
-      const auto& base = requests[0].tokens;
-      size_t i = 0;
-      while (i < shared && r.tokens[i] == base[i]) ++i;
-      shared = i;
-    }
     KVCache prefix;
-    if (groups.size() > 1 && shared >= kMinSharedPrefix) {
-      impl_->Extend(requests[0].tokens, 0, shared, mask, repl, &prefix);
-    }
+    if (run_shared > 0) impl_->Extend(requests[0].tokens, 0, run_shared, mask, repl, &prefix);
     for (const auto& [context, group] : groups) {
       impl_->ScoreGroup(requests, group, prefix, mask, repl, &scores);
     }
@@ -389,6 +431,38 @@ absl::StatusOr<std::vector<int32_t>> Engine::Generate(const std::vector<int32_t>
       if (options.stop && options.stop(generated)) break;
     }
     return generated;
+  });
+}
+
+absl::StatusOr<std::vector<DistanceResult>> Engine::LogitDistances(
+    const TokenSequences& sequences, const UnitMask& reference, const std::vector<UnitMask>& masks,
+    const Replacements& replacements) const {
+  DEPTHLAB_RETURN_IF_ERROR(impl_->CheckMask(reference));
+  for (const UnitMask& mask : masks) DEPTHLAB_RETURN_IF_ERROR(impl_->CheckMask(mask));
+  size_t longest = 1;
+  for (size_t i = 0; i < sequences.size(); ++i) {
+    DEPTHLAB_RETURN_IF_ERROR(impl_->CheckTokens(sequences[i]));
+    if (sequences[i].empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("logit distance: sequence ", i, " is empty"));
+    }
+    longest = std::max(longest, sequences[i].size());
+  }
+  for (const auto& [unit, r] : replacements) {
+    DEPTHLAB_RETURN_IF_ERROR(r.Validate(config().hidden_size, Unit::FromFlat(unit).ToString()));
+  }
+  return Guarded([&]() -> absl::StatusOr<std::vector<DistanceResult>> {
+    const ReplacementTensorMap repl = impl_->decoder->ToTensors(replacements);
+    const int64_t per_sequence = static_cast<int64_t>(longest) * config().vocab_size;
+    const size_t step = static_cast<size_t>(std::max<int64_t>(
+        1, std::min<int64_t>(impl_->options.max_batch, kMaxBatchLogits / per_sequence)));
+    std::vector<DistanceResult> sums(masks.size());
+    for (size_t begin = 0; begin < sequences.size(); begin += step) {
+      std::vector<int64_t> lengths;
+      const at::Tensor tokens =
+          Impl::Pad(sequences, begin, std::min(sequences.size(), begin + step), &lengths);
+      impl_->DistanceBatch(tokens, lengths, reference, masks, repl, &sums);
+    }
+    return sums;
   });
 }
 

@@ -60,6 +60,24 @@ struct ContinuationScore {
   bool greedy = false;  // every continuation token is the argmax
 };
 
+// How ScoreContinuations shares work across the requests of one call.
+struct ScoreOptions {
+  // Leading tokens common to every request that run once for the whole call. -1 (automatic): the
+  // longest common prefix, when it is long enough to be worth a pass and more than one context
+  // shares it. n >= 0: exactly n tokens (0 = no shared pass); REQUIRES every request to share
+  // them and n < every context_length. A fixed n makes each request's arithmetic independent of
+  // the other requests in the call, so sums over items do not depend on how items are batched.
+  int shared_prefix = -1;
+};
+
+// Per-position L2 distance between two models' logits (METHODS.md §3, logit_distance).
+struct DistanceResult {
+  double distance_sum = 0;  // sum over positions of |logits - reference logits|_2
+  int64_t positions = 0;
+  std::vector<double> sequence_distance;    // per input sequence
+  std::vector<int64_t> sequence_positions;  // per input sequence
+};
+
 struct GenerateOptions {
   int max_new_tokens = 64;
   bool use_cache = true;
@@ -100,12 +118,19 @@ class Engine {
   // scoring each request alone up to float rounding.
   absl::StatusOr<std::vector<ContinuationScore>> ScoreContinuations(
       const std::vector<ContinuationRequest>& requests, const UnitMask& mask,
-      const Replacements& replacements) const;
+      const Replacements& replacements, const ScoreOptions& options = {}) const;
   // Greedy continuation of `prompt`; returns only the new tokens.
   absl::StatusOr<std::vector<int32_t>> Generate(const std::vector<int32_t>& prompt,
                                                 const UnitMask& mask,
                                                 const Replacements& replacements,
                                                 const GenerateOptions& options) const;
+  // For each of `masks`, the L2 distance between its logits and those under `reference`, summed
+  // over every position of `sequences` (replacements apply to both). The reference runs once per
+  // batch of sequences; a batch holds at most max_batch sequences and about 16M logits, so memory
+  // stays bounded for any vocabulary.
+  absl::StatusOr<std::vector<DistanceResult>> LogitDistances(
+      const TokenSequences& sequences, const UnitMask& reference,
+      const std::vector<UnitMask>& masks, const Replacements& replacements) const;
   // Influence statistics over all tokens of `sequences` on the masked model.
   absl::StatusOr<InfluenceStatistics> Statistics(const TokenSequences& sequences,
                                                  const UnitMask& mask) const;

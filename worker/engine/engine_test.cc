@@ -11,16 +11,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/testing/temp_dir.h"
 #include "worker/engine/decoder.h"
 #include "worker/engine/random_model.h"
-#include "worker/engine/testing/temp_dir.h"
 #include "worker/engine/weights.h"
 
 namespace depthlab::engine {
 namespace {
 
+using ::depthlab::testing::TempDir;
 using ::testing::HasSubstr;
-using testing::TempDir;
 
 // Hand-computed §2 sums for one unit from its input/output streams over the valid tokens.
 UnitStatsSums HandSums(const at::Tensor& in, const at::Tensor& out,
@@ -206,6 +206,74 @@ TEST_F(EngineTest, SharedPrefixAcrossContextsGivesTheSameScores) {
     EXPECT_EQ((*together)[i].greedy, (*alone)[0].greedy) << i;
   }
   EXPECT_NE((*together)[0].logprob, (*together)[2].logprob);  // different questions differ
+}
+
+TEST_F(EngineTest, AFixedSharedPrefixMakesScoresIndependentOfTheOtherRequests) {
+  // Two questions after a 10-token shared prefix; with shared_prefix fixed, a question scored
+  // alone gets bit-identical scores to the same question scored beside the other.
+  const std::vector<int32_t> prefix = {262, 84, 104, 101, 32, 102, 111, 108, 108, 111};
+  std::vector<ContinuationRequest> requests;
+  for (int q = 0; q < 2; ++q) {
+    for (int32_t choice : {65, 66}) {
+      ContinuationRequest r{prefix, 0};
+      r.tokens.insert(r.tokens.end(), {static_cast<int32_t>(70 + q), 58, 10});
+      r.context_length = static_cast<int>(r.tokens.size());
+      r.tokens.insert(r.tokens.end(), {32, choice});
+      requests.push_back(r);
+    }
+  }
+  const UnitMask all = UnitMask::AllKept(3);
+  const ScoreOptions fixed{.shared_prefix = 10};
+  auto together = engine_->ScoreContinuations(requests, all, {}, fixed);
+  auto first = engine_->ScoreContinuations({requests[0], requests[1]}, all, {}, fixed);
+  auto second = engine_->ScoreContinuations({requests[2], requests[3]}, all, {}, fixed);
+  ASSERT_TRUE(together.ok() && first.ok() && second.ok()) << together.status();
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ((*together)[i].logprob, (*first)[i].logprob) << i;
+    EXPECT_EQ((*together)[2 + i].logprob, (*second)[i].logprob) << i;
+  }
+  auto none = engine_->ScoreContinuations(requests, all, {}, {.shared_prefix = 0});
+  ASSERT_TRUE(none.ok());
+  EXPECT_NEAR((*none)[3].logprob, (*together)[3].logprob, 1e-4);
+  // The questions differ at token 10; a prefix reaching past it is refused.
+  absl::Status s = engine_->ScoreContinuations(requests, all, {}, {.shared_prefix = 11}).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("shared_prefix 11 exceeds the 10 tokens"));
+}
+
+TEST_F(EngineTest, LogitDistancesSumTheL2DistanceOfEachPositionsLogits) {
+  const UnitMask all = UnitMask::AllKept(3);
+  UnitMask pruned = all;
+  ASSERT_TRUE(pruned.ApplyRemovals("block:1").ok());
+  auto sums = engine_->LogitDistances(seqs_, all, {all, pruned}, {});
+  ASSERT_TRUE(sums.ok()) << sums.status();
+  ASSERT_EQ(sums->size(), 2u);
+  EXPECT_EQ((*sums)[0].distance_sum, 0);
+  EXPECT_EQ((*sums)[0].positions, 20);
+  const int vocab = engine_->config().vocab_size;
+  double expected = 0;
+  for (const auto& seq : seqs_) {
+    auto full = engine_->Logits(seq, all, {});
+    auto cut = engine_->Logits(seq, pruned, {});
+    ASSERT_TRUE(full.ok() && cut.ok());
+    for (size_t t = 0; t < seq.size(); ++t) {
+      double squares = 0;
+      for (int v = 0; v < vocab; ++v) {
+        const double d = (*cut)[t * vocab + v] - (*full)[t * vocab + v];
+        squares += d * d;
+      }
+      expected += std::sqrt(squares);
+    }
+  }
+  EXPECT_GT(expected, 0);
+  EXPECT_NEAR((*sums)[1].distance_sum, expected, 1e-5 * expected);
+  EXPECT_EQ((*sums)[1].positions, 20);
+  ASSERT_EQ((*sums)[1].sequence_distance.size(), 2u);
+  EXPECT_EQ((*sums)[1].sequence_positions, (std::vector<int64_t>{12, 8}));
+  EXPECT_DOUBLE_EQ((*sums)[1].sequence_distance[0] + (*sums)[1].sequence_distance[1],
+                   (*sums)[1].distance_sum);
+  EXPECT_EQ(engine_->LogitDistances({{}}, all, {all}, {}).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(EngineTest, GenerationStopsWhenTheCallbackSaysSo) {

@@ -82,7 +82,7 @@ struct ChoiceTally {
   double gold_logprob_sum = 0;
 };
 
-ChoiceTally Tally(const std::vector<ChoiceItem>& items, const std::vector<ChoiceOutcome>& outs) {
+ChoiceTally Tally(absl::Span<const ChoiceItem> items, const std::vector<ChoiceOutcome>& outs) {
   ChoiceTally tally;
   for (size_t i = 0; i < items.size(); ++i) {
     tally.correct += outs[i].predicted == items[i].answer;
@@ -90,6 +90,59 @@ ChoiceTally Tally(const std::vector<ChoiceItem>& items, const std::vector<Choice
     tally.gold_logprob_sum += outs[i].gold_logprob;
   }
   return tally;
+}
+
+// Positions [begin, end) of `range` within `size` items.
+absl::StatusOr<std::pair<size_t, size_t>> Resolve(const ItemRange& range, size_t size) {
+  if (range.first_item < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("item range: first_item ", range.first_item, " must be >= 0"));
+  }
+  const size_t begin = std::min(size, static_cast<size_t>(range.first_item));
+  const size_t end =
+      range.num_items < 0 ? size : std::min(size, begin + static_cast<size_t>(range.num_items));
+  return std::make_pair(begin, end);
+}
+
+// Multiple-choice sums over `items`: correct (acc), correct_alt (acc_norm), gold log-likelihood.
+absl::StatusOr<TaskSums> ChoiceSums(const Engine& engine, absl::Span<const ChoiceItem> items,
+                                    int batch_size, const UnitMask& mask,
+                                    const Replacements& replacements) {
+  DEPTHLAB_ASSIGN_OR_RETURN(const std::vector<ChoiceOutcome> outcomes,
+                            ScoreChoiceItems(engine, items, batch_size, mask, replacements));
+  const ChoiceTally tally = Tally(items, outcomes);
+  TaskSums sums;
+  sums.items = static_cast<int64_t>(items.size());
+  sums.correct = tally.correct;
+  sums.correct_alt = tally.correct_norm;
+  sums.gold_logprob_sum = tally.gold_logprob_sum;
+  for (const ChoiceItem& item : items) {
+    sums.input_tokens += item.requests[0].context_length;
+    for (const ContinuationRequest& r : item.requests) {
+      sums.input_tokens += static_cast<int64_t>(r.tokens.size()) - r.context_length;
+    }
+  }
+  return sums;
+}
+
+// Gives each item of `items[begin, end)` the tokens all of them share (stopping one short of
+// every context), as one prefix group.
+void AssignPrefixGroup(int group, const std::vector<size_t>& members,
+                       std::vector<ChoiceItem>* items) {
+  const std::vector<int32_t>& base = (*items)[members[0]].requests[0].tokens;
+  size_t shared = base.size();
+  for (size_t i : members) {
+    for (const ContinuationRequest& r : (*items)[i].requests) {
+      shared = std::min(shared, static_cast<size_t>(r.context_length - 1));
+      size_t t = 0;
+      while (t < shared && r.tokens[t] == base[t]) ++t;
+      shared = t;
+    }
+  }
+  for (size_t i : members) {
+    (*items)[i].prefix_group = group;
+    (*items)[i].shared_prefix = static_cast<int>(shared);
+  }
 }
 
 }  // namespace
@@ -171,14 +224,21 @@ absl::StatusOr<std::vector<ChoiceOutcome>> ScoreChoiceItems(const Engine& engine
                                                             const Replacements& replacements) {
   const size_t step = static_cast<size_t>(std::max(1, batch_size));
   std::vector<ChoiceOutcome> outcomes;
-  for (size_t begin = 0; begin < items.size(); begin += step) {
-    const absl::Span<const ChoiceItem> batch = items.subspan(begin, step);
+  for (size_t begin = 0, end = 0; begin < items.size(); begin = end) {
+    const int group = items[begin].prefix_group;
+    end = begin + 1;
+    while (group >= 0 && end < items.size() && end - begin < step &&
+           items[end].prefix_group == group) {
+      ++end;
+    }
+    const absl::Span<const ChoiceItem> batch = items.subspan(begin, end - begin);
     std::vector<ContinuationRequest> requests;
     for (const ChoiceItem& item : batch) {
       requests.insert(requests.end(), item.requests.begin(), item.requests.end());
     }
     DEPTHLAB_ASSIGN_OR_RETURN(const std::vector<ContinuationScore> scores,
-                              engine.ScoreContinuations(requests, mask, replacements));
+                              engine.ScoreContinuations(requests, mask, replacements,
+                                                        {.shared_prefix = batch[0].shared_prefix}));
     const absl::Span<const ContinuationScore> all(scores);
     size_t offset = 0;
     for (const ChoiceItem& item : batch) {
@@ -225,6 +285,8 @@ absl::StatusOr<std::unique_ptr<MmluEvaluator>> MmluEvaluator::Create(const Engin
   DEPTHLAB_ASSIGN_OR_RETURN(MmluData data, ReadMmlu(options.dir, read));
   std::unique_ptr<MmluEvaluator> evaluator(new MmluEvaluator(engine, options));
   evaluator->skipped_rows_ = data.skipped_rows;
+  // Prefix groups: the questions of one subject with the same number of shots.
+  std::map<std::pair<std::string, int>, std::vector<size_t>> groups;
   for (MmluSubject& subject : data.subjects) {
     ApplyLimit(options.limit, &subject.questions);
     for (const MmluQuestion& q : subject.questions) {
@@ -235,10 +297,13 @@ absl::StatusOr<std::unique_ptr<MmluEvaluator>> MmluEvaluator::Create(const Engin
           std::min<int>(options.num_shots, subject.shots.size()) - prompt.shots;
       DEPTHLAB_ASSIGN_OR_RETURN(ChoiceItem item, MakeChoiceItem(engine->tokenizer(), prompt.text,
                                                                 MmluContinuations(), q.answer));
+      groups[{subject.name, prompt.shots}].push_back(evaluator->items_.size());
       evaluator->items_.push_back(std::move(item));
       evaluator->subject_of_item_.push_back(subject.name);
     }
   }
+  int group = 0;
+  for (const auto& [key, members] : groups) AssignPrefixGroup(group++, members, &evaluator->items_);
   return evaluator;
 }
 
@@ -256,6 +321,17 @@ absl::StatusOr<MmluResult> MmluEvaluator::Evaluate(const UnitMask& mask,
   result.shots_dropped = shots_dropped_;
   result.skipped_rows = skipped_rows_;
   return result;
+}
+
+absl::StatusOr<TaskSums> MmluEvaluator::Sums(const ItemRange& range, const UnitMask& mask,
+                                             const Replacements& replacements) const {
+  DEPTHLAB_ASSIGN_OR_RETURN(const auto span, Resolve(range, items_.size()));
+  DEPTHLAB_ASSIGN_OR_RETURN(TaskSums sums, ChoiceSums(*engine_,
+                                                      absl::MakeConstSpan(items_).subspan(
+                                                          span.first, span.second - span.first),
+                                                      options_.batch_size, mask, replacements));
+  sums.correct_alt = 0;
+  return sums;
 }
 
 // ---- ARC ----
@@ -279,17 +355,21 @@ absl::StatusOr<std::unique_ptr<ArcEvaluator>> ArcEvaluator::Create(
 
 absl::StatusOr<ArcResult> ArcEvaluator::Evaluate(const UnitMask& mask,
                                                  const Replacements& replacements) const {
-  DEPTHLAB_ASSIGN_OR_RETURN(
-      const std::vector<ChoiceOutcome> outcomes,
-      ScoreChoiceItems(*engine_, items_, options_.batch_size, mask, replacements));
-  const ChoiceTally tally = Tally(items_, outcomes);
-  const int64_t n = static_cast<int64_t>(items_.size());
+  DEPTHLAB_ASSIGN_OR_RETURN(const TaskSums sums, Sums({}, mask, replacements));
   ArcResult result;
-  result.acc = AccuracyStat::FromCounts(tally.correct, n);
-  result.acc_norm = AccuracyStat::FromCounts(tally.correct_norm, n);
-  result.gold_logprob_sum = tally.gold_logprob_sum;
+  result.acc = AccuracyStat::FromCounts(sums.correct, sums.items);
+  result.acc_norm = AccuracyStat::FromCounts(sums.correct_alt, sums.items);
+  result.gold_logprob_sum = sums.gold_logprob_sum;
   result.skipped_rows = skipped_rows_;
   return result;
+}
+
+absl::StatusOr<TaskSums> ArcEvaluator::Sums(const ItemRange& range, const UnitMask& mask,
+                                            const Replacements& replacements) const {
+  DEPTHLAB_ASSIGN_OR_RETURN(const auto span, Resolve(range, items_.size()));
+  return ChoiceSums(*engine_,
+                    absl::MakeConstSpan(items_).subspan(span.first, span.second - span.first),
+                    options_.batch_size, mask, replacements);
 }
 
 // ---- BoolQ ----
@@ -314,15 +394,23 @@ absl::StatusOr<std::unique_ptr<BoolqEvaluator>> BoolqEvaluator::Create(
 
 absl::StatusOr<BoolqResult> BoolqEvaluator::Evaluate(const UnitMask& mask,
                                                      const Replacements& replacements) const {
-  DEPTHLAB_ASSIGN_OR_RETURN(
-      const std::vector<ChoiceOutcome> outcomes,
-      ScoreChoiceItems(*engine_, items_, options_.batch_size, mask, replacements));
-  const ChoiceTally tally = Tally(items_, outcomes);
+  DEPTHLAB_ASSIGN_OR_RETURN(const TaskSums sums, Sums({}, mask, replacements));
   BoolqResult result;
-  result.acc = AccuracyStat::FromCounts(tally.correct, static_cast<int64_t>(items_.size()));
-  result.gold_logprob_sum = tally.gold_logprob_sum;
+  result.acc = AccuracyStat::FromCounts(sums.correct, sums.items);
+  result.gold_logprob_sum = sums.gold_logprob_sum;
   result.skipped_rows = skipped_rows_;
   return result;
+}
+
+absl::StatusOr<TaskSums> BoolqEvaluator::Sums(const ItemRange& range, const UnitMask& mask,
+                                              const Replacements& replacements) const {
+  DEPTHLAB_ASSIGN_OR_RETURN(const auto span, Resolve(range, items_.size()));
+  DEPTHLAB_ASSIGN_OR_RETURN(TaskSums sums, ChoiceSums(*engine_,
+                                                      absl::MakeConstSpan(items_).subspan(
+                                                          span.first, span.second - span.first),
+                                                      options_.batch_size, mask, replacements));
+  sums.correct_alt = 0;
+  return sums;
 }
 
 // ---- GSM8K ----
@@ -370,7 +458,8 @@ absl::StatusOr<std::unique_ptr<Gsm8kEvaluator>> Gsm8kEvaluator::Create(
 // that of generating the whole budget.
 absl::StatusOr<std::string> Gsm8kEvaluator::GenerateAnswer(const std::vector<int32_t>& prompt,
                                                            const UnitMask& mask,
-                                                           const Replacements& replacements) const {
+                                                           const Replacements& replacements,
+                                                           int64_t* input_tokens) const {
   const Tokenizer& tokenizer = engine_->tokenizer();
   GenerateOptions generate;
   generate.max_new_tokens = options_.max_new_tokens;
@@ -381,24 +470,40 @@ absl::StatusOr<std::string> Gsm8kEvaluator::GenerateAnswer(const std::vector<int
   }
   DEPTHLAB_ASSIGN_OR_RETURN(const std::vector<int32_t> fresh,
                             engine_->Generate(prompt, mask, replacements, generate));
+  *input_tokens += static_cast<int64_t>(prompt.size() + fresh.size());
   return TruncateAtStop(tokenizer.Decode(fresh), kGsm8kStop);
+}
+
+absl::StatusOr<TaskSums> Gsm8kEvaluator::SumRange(size_t begin, size_t end, const UnitMask& mask,
+                                                  const Replacements& replacements,
+                                                  std::vector<std::string>* outputs) const {
+  TaskSums sums;
+  for (size_t i = begin; i < end; ++i) {
+    DEPTHLAB_ASSIGN_OR_RETURN(std::string output,
+                              GenerateAnswer(prompts_[i], mask, replacements, &sums.input_tokens));
+    sums.correct += ExtractStrictAnswer(output) == targets_[i];
+    sums.correct_alt += ExtractFlexibleAnswer(output) == targets_[i];
+    sums.items += 1;
+    if (outputs != nullptr) outputs->push_back(std::move(output));
+  }
+  return sums;
 }
 
 absl::StatusOr<Gsm8kResult> Gsm8kEvaluator::Evaluate(const UnitMask& mask,
                                                      const Replacements& replacements) const {
   Gsm8kResult result;
-  int64_t strict = 0, flexible = 0;
-  for (size_t i = 0; i < prompts_.size(); ++i) {
-    DEPTHLAB_ASSIGN_OR_RETURN(std::string output, GenerateAnswer(prompts_[i], mask, replacements));
-    strict += ExtractStrictAnswer(output) == targets_[i];
-    flexible += ExtractFlexibleAnswer(output) == targets_[i];
-    result.outputs.push_back(std::move(output));
-  }
-  const int64_t n = static_cast<int64_t>(prompts_.size());
-  result.strict = AccuracyStat::FromCounts(strict, n);
-  result.flexible = AccuracyStat::FromCounts(flexible, n);
+  DEPTHLAB_ASSIGN_OR_RETURN(const TaskSums sums,
+                            SumRange(0, prompts_.size(), mask, replacements, &result.outputs));
+  result.strict = AccuracyStat::FromCounts(sums.correct, sums.items);
+  result.flexible = AccuracyStat::FromCounts(sums.correct_alt, sums.items);
   result.skipped_rows = skipped_rows_;
   return result;
+}
+
+absl::StatusOr<TaskSums> Gsm8kEvaluator::Sums(const ItemRange& range, const UnitMask& mask,
+                                              const Replacements& replacements) const {
+  DEPTHLAB_ASSIGN_OR_RETURN(const auto span, Resolve(range, prompts_.size()));
+  return SumRange(span.first, span.second, mask, replacements, nullptr);
 }
 
 // ---- Perplexity ----
@@ -421,27 +526,51 @@ absl::StatusOr<std::unique_ptr<PerplexityEvaluator>> PerplexityEvaluator::Create
   return evaluator;
 }
 
-absl::StatusOr<PerplexityResult> PerplexityEvaluator::Evaluate(
-    const UnitMask& mask, const Replacements& replacements) const {
-  const size_t count = options_.limit > 0
-                           ? std::min(held_out_.size(), static_cast<size_t>(options_.limit))
-                           : held_out_.size();
+int PerplexityEvaluator::num_items() const {
+  const int held = static_cast<int>(held_out_.size());
+  return options_.limit > 0 ? std::min(held, options_.limit) : held;
+}
+
+absl::StatusOr<TaskSums> PerplexityEvaluator::SumRange(size_t begin, size_t end,
+                                                       const UnitMask& mask,
+                                                       const Replacements& replacements,
+                                                       std::vector<double>* perplexities) const {
   const size_t step = static_cast<size_t>(std::max(1, options_.batch_size));
-  PerplexityResult result;
-  std::vector<double> perplexities;
-  double nll_sum = 0;
-  for (size_t begin = 0; begin < count; begin += step) {
-    const TokenSequences batch(held_out_.begin() + begin,
-                               held_out_.begin() + std::min(count, begin + step));
+  const size_t count = static_cast<size_t>(num_items());
+  TaskSums sums;
+  for (size_t first = begin / step * step; first < end; first += step) {
+    const TokenSequences batch(held_out_.begin() + first,
+                               held_out_.begin() + std::min(count, first + step));
     DEPTHLAB_ASSIGN_OR_RETURN(const LossResult loss, engine_->Loss(batch, mask, replacements));
-    nll_sum += loss.nll_sum;
-    result.tokens += loss.tokens;
-    for (size_t s = 0; s < batch.size(); ++s) {
-      perplexities.push_back(std::exp(loss.sequence_nll[s] / loss.sequence_tokens[s]));
+    for (size_t s = std::max(first, begin) - first; s < batch.size() && first + s < end; ++s) {
+      const double perplexity = std::exp(loss.sequence_nll[s] / loss.sequence_tokens[s]);
+      sums.nll_sum += loss.sequence_nll[s];
+      sums.tokens += loss.sequence_tokens[s];
+      sums.sequence_perplexity_sum += perplexity;
+      sums.input_tokens += static_cast<int64_t>(batch[s].size());
+      sums.sequences += 1;
+      if (perplexities != nullptr) perplexities->push_back(perplexity);
     }
   }
-  result.sequences = static_cast<int64_t>(perplexities.size());
-  result.mean_nll = result.tokens ? nll_sum / static_cast<double>(result.tokens) : 0;
+  sums.items = sums.sequences;
+  return sums;
+}
+
+absl::StatusOr<TaskSums> PerplexityEvaluator::Sums(const ItemRange& range, const UnitMask& mask,
+                                                   const Replacements& replacements) const {
+  DEPTHLAB_ASSIGN_OR_RETURN(const auto span, Resolve(range, static_cast<size_t>(num_items())));
+  return SumRange(span.first, span.second, mask, replacements, nullptr);
+}
+
+absl::StatusOr<PerplexityResult> PerplexityEvaluator::Evaluate(
+    const UnitMask& mask, const Replacements& replacements) const {
+  std::vector<double> perplexities;
+  DEPTHLAB_ASSIGN_OR_RETURN(const TaskSums sums, SumRange(0, static_cast<size_t>(num_items()), mask,
+                                                          replacements, &perplexities));
+  PerplexityResult result;
+  result.sequences = sums.sequences;
+  result.tokens = sums.tokens;
+  result.mean_nll = sums.tokens ? sums.nll_sum / static_cast<double>(sums.tokens) : 0;
   result.corpus_perplexity = std::exp(result.mean_nll);
   const double n = static_cast<double>(perplexities.size());
   for (double p : perplexities) result.mean_sequence_perplexity += p / n;

@@ -1,7 +1,10 @@
 // Downstream-task evaluators (METHODS.md §7) over the torch-free Engine facade, each under a unit
 // mask and replacements. An evaluator reads its files and tokenises its prompts once (Create) and
 // then evaluates any number of masks (Evaluate), as pruning curves need. Accuracies come with a
-// binomial standard error. The scoring rules are free functions, testable on hand-built scores.
+// binomial standard error. For sharded evaluation, Sums evaluates a range of items and returns
+// additive sums: an item's arithmetic never depends on which other items share its range or batch,
+// so sums over disjoint ranges add up exactly to the sums over their union. The scoring rules are
+// free functions, testable on hand-built scores.
 //
 //   DEPTHLAB_ASSIGN_OR_RETURN(auto arc, ArcEvaluator::Create(engine.get(), {.path = "arc.jsonl"}));
 //   DEPTHLAB_ASSIGN_OR_RETURN(ArcResult r, arc->Evaluate(mask, /*replacements=*/{}));
@@ -47,11 +50,39 @@ std::optional<std::string> ExtractStrictAnswer(absl::string_view output);
 // decimal part), normalised by NormalizeGsm8kNumber.
 std::optional<std::string> ExtractFlexibleAnswer(absl::string_view output);
 
+// Items [first_item, first_item + num_items) in an evaluator's order (after `limit`; MMLU:
+// subjects sorted by name, questions in file order); num_items < 0 = through the last item.
+// Positions past the end are absent, so a range may be empty. InvalidArgument if first_item < 0.
+struct ItemRange {
+  int64_t first_item = 0;
+  int64_t num_items = -1;
+};
+
+// Additive sums over a range of items (what a worker reports for one task shard).
+struct TaskSums {
+  int64_t items = 0;
+  int64_t correct = 0;                 // MMLU, ARC acc, BoolQ; GSM8K strict
+  int64_t correct_alt = 0;             // ARC acc_norm; GSM8K flexible
+  double gold_logprob_sum = 0;         // multiple choice: log-likelihood of the correct choices
+  double nll_sum = 0;                  // perplexity: summed next-token NLL
+  int64_t tokens = 0;                  // perplexity: predicted tokens
+  double sequence_perplexity_sum = 0;  // perplexity: sum of exp(sequence mean NLL)
+  int64_t sequences = 0;               // perplexity
+  // Tokens of the items evaluated, for throughput (prompt and generated tokens; work shared
+  // between items, such as a few-shot prefix, is counted for each item).
+  int64_t input_tokens = 0;
+};
+
 // A tokenised multiple-choice question: one request per choice.
 struct ChoiceItem {
   std::vector<ContinuationRequest> requests;
   std::vector<int> char_lengths;  // per choice, for acc_norm (choice text without its space)
   int answer = 0;
+  // Items of one prefix_group (>= 0) share their first shared_prefix tokens, which run once per
+  // batch (MMLU: a subject's few-shot prefix); -1 = none. Fixed per item, so that its scores do
+  // not depend on its batch.
+  int prefix_group = -1;
+  int shared_prefix = 0;
 };
 struct ChoiceOutcome {
   int predicted = 0;       // ArgMaxLogprob
@@ -59,7 +90,9 @@ struct ChoiceOutcome {
   double gold_logprob = 0;
 };
 ChoiceOutcome ScoreChoice(const ChoiceItem& item, absl::Span<const ContinuationScore> scores);
-// Scores `batch_size` items per ScoreContinuations call (choices of one item share a context).
+// Scores up to `batch_size` consecutive items of one prefix group per ScoreContinuations call
+// (with ScoreOptions::shared_prefix = their shared_prefix), and items without a group one per call
+// (the choices of one item share a context either way).
 absl::StatusOr<std::vector<ChoiceOutcome>> ScoreChoiceItems(const Engine& engine,
                                                             absl::Span<const ChoiceItem> items,
                                                             int batch_size, const UnitMask& mask,
@@ -155,6 +188,9 @@ class MmluEvaluator {
   static absl::StatusOr<std::unique_ptr<MmluEvaluator>> Create(const Engine* engine,
                                                                const MmluOptions& options);
   absl::StatusOr<MmluResult> Evaluate(const UnitMask& mask, const Replacements& replacements) const;
+  // correct = questions right (pooled), items, gold_logprob_sum, input_tokens.
+  absl::StatusOr<TaskSums> Sums(const ItemRange& range, const UnitMask& mask,
+                                const Replacements& replacements) const;
   int num_items() const { return static_cast<int>(items_.size()); }
 
  private:
@@ -172,6 +208,9 @@ class ArcEvaluator {
   static absl::StatusOr<std::unique_ptr<ArcEvaluator>> Create(const Engine* engine,
                                                               const ChoiceTaskOptions& options);
   absl::StatusOr<ArcResult> Evaluate(const UnitMask& mask, const Replacements& replacements) const;
+  // correct = acc, correct_alt = acc_norm, items, gold_logprob_sum, input_tokens.
+  absl::StatusOr<TaskSums> Sums(const ItemRange& range, const UnitMask& mask,
+                                const Replacements& replacements) const;
   int num_items() const { return static_cast<int>(items_.size()); }
 
  private:
@@ -188,6 +227,9 @@ class BoolqEvaluator {
                                                                 const ChoiceTaskOptions& options);
   absl::StatusOr<BoolqResult> Evaluate(const UnitMask& mask,
                                        const Replacements& replacements) const;
+  // correct = acc, items, gold_logprob_sum, input_tokens.
+  absl::StatusOr<TaskSums> Sums(const ItemRange& range, const UnitMask& mask,
+                                const Replacements& replacements) const;
   int num_items() const { return static_cast<int>(items_.size()); }
 
  private:
@@ -204,13 +246,21 @@ class Gsm8kEvaluator {
                                                                 const Gsm8kOptions& options);
   absl::StatusOr<Gsm8kResult> Evaluate(const UnitMask& mask,
                                        const Replacements& replacements) const;
+  // correct = strict, correct_alt = flexible, items, input_tokens (prompt + generated).
+  absl::StatusOr<TaskSums> Sums(const ItemRange& range, const UnitMask& mask,
+                                const Replacements& replacements) const;
   int num_items() const { return static_cast<int>(prompts_.size()); }
 
  private:
   Gsm8kEvaluator(const Engine* engine, const Gsm8kOptions& options);
+  // The output cut at the stop string; adds the tokens fed to the model to *input_tokens.
   absl::StatusOr<std::string> GenerateAnswer(const std::vector<int32_t>& prompt,
-                                             const UnitMask& mask,
-                                             const Replacements& replacements) const;
+                                             const UnitMask& mask, const Replacements& replacements,
+                                             int64_t* input_tokens) const;
+  // Scores items [begin, end), appending outputs when `outputs` is not null.
+  absl::StatusOr<TaskSums> SumRange(size_t begin, size_t end, const UnitMask& mask,
+                                    const Replacements& replacements,
+                                    std::vector<std::string>* outputs) const;
   const Engine* engine_;
   Gsm8kOptions options_;
   std::vector<std::vector<int32_t>> prompts_;  // tokenised with BOS
@@ -224,12 +274,24 @@ class PerplexityEvaluator {
       const Engine* engine, const PerplexityOptions& options);
   absl::StatusOr<PerplexityResult> Evaluate(const UnitMask& mask,
                                             const Replacements& replacements) const;
+  // Over the evaluated held-out sequences (the first `limit`): nll_sum, tokens,
+  // sequence_perplexity_sum, sequences (= items), input_tokens. Batches are aligned to multiples
+  // of batch_size in that list, so each sequence is always computed in the same batch (results
+  // depend on batch shapes at float rounding); a range cutting a batch also runs its neighbours.
+  absl::StatusOr<TaskSums> Sums(const ItemRange& range, const UnitMask& mask,
+                                const Replacements& replacements) const;
+  // Held-out sequences evaluated (after `limit`).
+  int num_items() const;
   // The split: calibration sequences (for statistics passes) and the evaluated held-out ones.
   const TokenSequences& calibration() const { return calibration_; }
   const TokenSequences& held_out() const { return held_out_; }
 
  private:
   PerplexityEvaluator(const Engine* engine, const PerplexityOptions& options);
+  // Sequences [begin, end) of held_out_, appending each one's perplexity when asked.
+  absl::StatusOr<TaskSums> SumRange(size_t begin, size_t end, const UnitMask& mask,
+                                    const Replacements& replacements,
+                                    std::vector<double>* perplexities) const;
   const Engine* engine_;
   PerplexityOptions options_;
   TokenSequences calibration_;

@@ -340,5 +340,100 @@ TEST_F(EvaluatorsTest, PerplexityOverTheHeldOutSplitMatchesTheEngineLoss) {
   EXPECT_NE((*ppl)->Evaluate(WithoutBlock1(), {})->mean_nll, result->mean_nll);
 }
 
+// Sums over [0, 1), [1, 3), [3, end) and past the end, added up.
+template <typename Evaluator>
+TaskSums ShardedSums(const Evaluator& evaluator, const UnitMask& mask) {
+  TaskSums total;
+  for (const ItemRange range :
+       {ItemRange{0, 1}, ItemRange{1, 2}, ItemRange{3, -1}, ItemRange{1000, 5}}) {
+    auto sums = evaluator.Sums(range, mask, {});
+    EXPECT_TRUE(sums.ok()) << sums.status();
+    if (!sums.ok()) return total;
+    total.items += sums->items;
+    total.correct += sums->correct;
+    total.correct_alt += sums->correct_alt;
+    total.gold_logprob_sum += sums->gold_logprob_sum;
+    total.nll_sum += sums->nll_sum;
+    total.tokens += sums->tokens;
+    total.sequence_perplexity_sum += sums->sequence_perplexity_sum;
+    total.sequences += sums->sequences;
+    total.input_tokens += sums->input_tokens;
+  }
+  return total;
+}
+
+void ExpectSameSums(const TaskSums& got, const TaskSums& want) {
+  EXPECT_EQ(got.items, want.items);
+  EXPECT_EQ(got.correct, want.correct);
+  EXPECT_EQ(got.correct_alt, want.correct_alt);
+  EXPECT_NEAR(got.gold_logprob_sum, want.gold_logprob_sum, 1e-9 * std::abs(want.gold_logprob_sum));
+  EXPECT_NEAR(got.nll_sum, want.nll_sum, 1e-9 * want.nll_sum);
+  EXPECT_EQ(got.tokens, want.tokens);
+  EXPECT_NEAR(got.sequence_perplexity_sum, want.sequence_perplexity_sum,
+              1e-9 * want.sequence_perplexity_sum);
+  EXPECT_EQ(got.sequences, want.sequences);
+  EXPECT_EQ(got.input_tokens, want.input_tokens);
+}
+
+TEST_F(EvaluatorsTest, ShardSumsAddUpToTheWholeAndMatchEvaluate) {
+  MmluOptions mmlu_options;
+  mmlu_options.dir = dir_->Sub("mmlu");
+  auto mmlu = MmluEvaluator::Create(engine_, mmlu_options);
+  ASSERT_TRUE(mmlu.ok()) << mmlu.status();
+  auto mmlu_whole = (*mmlu)->Sums({}, WithoutBlock1(), {});
+  ASSERT_TRUE(mmlu_whole.ok()) << mmlu_whole.status();
+  EXPECT_EQ(mmlu_whole->items, 6);
+  EXPECT_EQ(mmlu_whole->correct, (*mmlu)->Evaluate(WithoutBlock1(), {})->pooled.correct);
+  // Every question shares its subject's 5-shot prefix (~300 byte-level tokens).
+  EXPECT_GT(mmlu_whole->input_tokens, 6 * 300);
+  ExpectSameSums(ShardedSums(**mmlu, WithoutBlock1()), *mmlu_whole);
+
+  auto arc = ArcEvaluator::Create(engine_, {.path = dir_->Sub("arc.jsonl")});
+  ASSERT_TRUE(arc.ok());
+  auto arc_whole = (*arc)->Sums({}, AllKept(), {});
+  ASSERT_TRUE(arc_whole.ok()) << arc_whole.status();
+  auto arc_result = (*arc)->Evaluate(AllKept(), {});
+  EXPECT_EQ(arc_whole->correct, arc_result->acc.correct);
+  EXPECT_EQ(arc_whole->correct_alt, arc_result->acc_norm.correct);
+  ExpectSameSums(ShardedSums(**arc, AllKept()), *arc_whole);
+
+  auto boolq = BoolqEvaluator::Create(engine_, {.path = dir_->Sub("boolq.jsonl")});
+  ASSERT_TRUE(boolq.ok());
+  auto boolq_whole = (*boolq)->Sums({}, AllKept(), {});
+  ASSERT_TRUE(boolq_whole.ok());
+  EXPECT_EQ(boolq_whole->items, 2);
+  ExpectSameSums(ShardedSums(**boolq, AllKept()), *boolq_whole);
+
+  Gsm8kOptions gsm8k_options;
+  gsm8k_options.path = dir_->Sub("gsm8k_test.jsonl");
+  gsm8k_options.shots_path = dir_->Sub("gsm8k_train.jsonl");
+  gsm8k_options.num_shots = 2;
+  gsm8k_options.max_new_tokens = 8;
+  auto gsm8k = Gsm8kEvaluator::Create(engine_, gsm8k_options);
+  ASSERT_TRUE(gsm8k.ok());
+  auto gsm8k_whole = (*gsm8k)->Sums({}, AllKept(), {});
+  ASSERT_TRUE(gsm8k_whole.ok());
+  EXPECT_EQ(gsm8k_whole->items, 2);
+  ExpectSameSums(ShardedSums(**gsm8k, AllKept()), *gsm8k_whole);
+
+  PerplexityOptions ppl_options;
+  ppl_options.path = dir_->Sub("calibration.jsonl");
+  ppl_options.seq_len = 32;
+  ppl_options.held_out_fraction = 0.5;
+  ppl_options.batch_size = 2;
+  auto ppl = PerplexityEvaluator::Create(engine_, ppl_options);
+  ASSERT_TRUE(ppl.ok());
+  auto ppl_whole = (*ppl)->Sums({}, AllKept(), {});
+  ASSERT_TRUE(ppl_whole.ok());
+  auto ppl_result = (*ppl)->Evaluate(AllKept(), {});
+  EXPECT_EQ(ppl_whole->sequences, ppl_result->sequences);
+  EXPECT_GE(ppl_whole->sequences, 4);
+  EXPECT_NEAR(ppl_whole->nll_sum / ppl_whole->tokens, ppl_result->mean_nll, 1e-12);
+  ExpectSameSums(ShardedSums(**ppl, AllKept()), *ppl_whole);
+
+  EXPECT_EQ((*arc)->Sums({-1, 2}, AllKept(), {}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace depthlab::engine::tasks

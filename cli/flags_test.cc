@@ -1,0 +1,96 @@
+#include "cli/flags.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace depthlab::cli {
+namespace {
+
+using ::testing::ElementsAre;
+
+FlagSet Compare() {
+  FlagSet flags("compare", "compare --task T [SWEEP_ID...]", "Compares curves.");
+  flags.Positionals("SWEEP_ID", 0, -1);
+  flags.String("task", "T", "", "the task");
+  flags.String("limit", "N", "50", "at most N");
+  flags.List("metric", "M", "metrics");
+  flags.Bool("json", "print JSON");
+  return flags;
+}
+
+TEST(FlagsTest, ParsesValuesListsBoolsAndPositionalsInAnyOrder) {
+  FlagSet flags = Compare();
+  ASSERT_TRUE(flags
+                  .Parse({"s1", "--task", "mmlu", "--metric", "cosine,loss_shapley", "s2", "--json",
+                          "--metric=relative_l1", "--limit=7"})
+                  .ok());
+  EXPECT_EQ(flags.Get("task"), "mmlu");
+  EXPECT_TRUE(flags.IsSet("task"));
+  EXPECT_TRUE(flags.IsSet("json"));
+  EXPECT_EQ(*flags.GetInt("limit", 0), 7);
+  EXPECT_THAT(flags.GetList("metric"), ElementsAre("cosine", "loss_shapley", "relative_l1"));
+  EXPECT_THAT(flags.positionals(), ElementsAre("s1", "s2"));
+}
+
+TEST(FlagsTest, DefaultsAndUnsetFlags) {
+  FlagSet flags = Compare();
+  ASSERT_TRUE(flags.Parse({}).ok());
+  EXPECT_FALSE(flags.IsSet("task"));
+  EXPECT_FALSE(flags.IsSet("json"));
+  EXPECT_EQ(*flags.GetInt("limit", 0), 50);
+  EXPECT_TRUE(flags.GetList("metric").empty());
+}
+
+TEST(FlagsTest, DoubleDashEndsFlags) {
+  FlagSet flags = Compare();
+  ASSERT_TRUE(flags.Parse({"--", "--json"}).ok());
+  EXPECT_FALSE(flags.IsSet("json"));
+  EXPECT_THAT(flags.positionals(), ElementsAre("--json"));
+}
+
+TEST(FlagsTest, ErrorsNameTheFlagOrArgument) {
+  FlagSet a = Compare();
+  EXPECT_EQ(a.Parse({"--tsak", "x"}).message(),
+            "unknown flag --tsak (see depthlab compare --help)");
+  FlagSet b = Compare();
+  EXPECT_EQ(b.Parse({"--task"}).message(), "--task needs a value (T; see depthlab compare --help)");
+  FlagSet c = Compare();
+  ASSERT_TRUE(c.Parse({"--limit", "-1"}).ok());
+  EXPECT_EQ(c.GetInt("limit", 0).status().message(), "--limit: '-1' is not an integer >= 0");
+
+  FlagSet cancel("cancel", "cancel SWEEP_ID", "Cancels.");
+  cancel.Positionals("SWEEP_ID", 1, 1);
+  EXPECT_EQ(cancel.Parse({}).message(), "missing SWEEP_ID (usage: depthlab cancel SWEEP_ID)");
+  FlagSet two("cancel", "cancel SWEEP_ID", "Cancels.");
+  two.Positionals("SWEEP_ID", 1, 1);
+  EXPECT_EQ(two.Parse({"a", "b"}).message(),
+            "unexpected argument 'b' (usage: depthlab cancel SWEEP_ID)");
+}
+
+TEST(FlagsTest, HelpWinsOverErrors) {
+  FlagSet flags("cancel", "cancel SWEEP_ID", "Cancels.");
+  flags.Positionals("SWEEP_ID", 1, 1);
+  EXPECT_TRUE(flags.Parse({"--help"}).ok());
+  EXPECT_TRUE(flags.help_requested());
+}
+
+TEST(FlagsTest, HelpListsFlagsWithDefaultsAndExamples) {
+  FlagSet flags = Compare();
+  flags.Examples("  depthlab compare --task mmlu\n");
+  EXPECT_EQ(flags.Help(),
+            "usage: depthlab compare --task T [SWEEP_ID...]\n"
+            "\n"
+            "Compares curves.\n"
+            "\n"
+            "flags:\n"
+            "  --task T    the task\n"
+            "  --limit N   at most N (default 50)\n"
+            "  --metric M  metrics\n"
+            "  --json      print JSON\n"
+            "\n"
+            "examples:\n"
+            "  depthlab compare --task mmlu\n");
+}
+
+}  // namespace
+}  // namespace depthlab::cli
