@@ -1,5 +1,5 @@
 # depthlab — the two commands a newcomer needs:
-#   make demo   installs what is missing, builds, and runs the main job on a small model
+#   make demo   installs what is missing, builds, and runs the example sweep on models/tiny
 #   make test   installs what is missing, builds, and runs every test
 BUILD ?= build
 JOBS ?= 2

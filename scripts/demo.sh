@@ -1,47 +1,48 @@
 #!/usr/bin/env bash
-# The demo job, run locally: writes a small random-weight LLaMA-style model, runs the influence
-# statistics pass over calibration text, and evaluates perplexity with 0..K blocks removed in
-# cosine order (least influential first). The bundled trained model and downstream tasks replace
-# the random model with issue 3; the distributed service with issue 4.
+# The main job, as a user runs it: a local coordinator and two workers (real processes on
+# loopback), the bundled example sweep (examples/tiny-block-sweep.yaml) on models/tiny submitted
+# with the depthlab CLI, progress while it runs, then influence per metric and accuracy versus
+# blocks removed. Results stay in .demo/depthlab.db; running the demo again submits the same
+# experiment as a new sweep and every evaluation comes from the cache (no job runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD="${1:-build}"
-W="$BUILD/worker/depthlab-worker"
 DEMO=.demo
-MODEL="$DEMO/random-8x256"
-CALIB="$DEMO/calibration.txt"
 mkdir -p "$DEMO"
+rm -f "$DEMO/port"
 
-if [ ! -f "$MODEL/config.json" ]; then
-  "$W" init-random --out "$MODEL" --layers 8 --hidden 256 --intermediate 688 --heads 8 \
-    --kv-heads 4 --vocab 512 --seed 1
-fi
-# Calibration text: the project's own documentation (the byte-level tokenizer reads anything).
-cat README.md docs/*.md worker/engine/README.md > "$CALIB"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
 
-echo
-echo "== influence statistics (blocks) =="
-"$W" stats --model "$MODEL" --calibration "$CALIB" --seq-len 128 --max-sequences 32 \
-  --granularity block | tee "$DEMO/stats.txt"
-echo
-echo "== influence statistics (sub-layers) =="
-"$W" stats --model "$MODEL" --calibration "$CALIB" --seq-len 128 --max-sequences 32 \
-  --granularity sublayer
+"$BUILD/coordinator/depthlab-coordinator" --listen 127.0.0.1:0 --port-file "$DEMO/port" \
+  --db "$DEMO/depthlab.db" --metrics-port 0 >"$DEMO/coordinator.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$DEMO/port" ] && break; sleep 0.1; done
+[ -s "$DEMO/port" ] || { cat "$DEMO/coordinator.log"; echo "demo: coordinator did not start" >&2; exit 1; }
+export DEPTHLAB_COORDINATOR="127.0.0.1:$(cat "$DEMO/port")"
+echo "coordinator on $DEPTHLAB_COORDINATOR (log $DEMO/coordinator.log, database $DEMO/depthlab.db)"
 
-read -r -a order <<<"$(sed -n 's/^prune order (lowest cosine first): //p' "$DEMO/stats.txt")"
-echo
-echo "== perplexity with blocks removed in cosine order =="
-printf '%-3s %-40s %12s %12s\n' k removed "mean NLL" perplexity
-removed=""
-for k in 0 1 2 3 4; do
-  if [ "$k" -gt 0 ]; then removed="${removed:+$removed,}${order[$((k - 1))]}"; fi
-  line=$("$W" perplexity --model "$MODEL" --text "$CALIB" --seq-len 128 --max-sequences 16 \
-    --remove "$removed" --json 2>/dev/null | tr -d '\n ')
-  nll=$(sed -n 's/.*"mean_nll":\([0-9.eE+-]*\).*/\1/p' <<<"$line")
-  ppl=$(sed -n 's/.*"perplexity":\([0-9.eE+-]*\).*/\1/p' <<<"$line")
-  printf '%-3s %-40s %12.4f %12.3f\n' "$k" "${removed:-(none)}" "$nll" "$ppl"
+for i in 1 2; do
+  "$BUILD/worker/depthlab-worker" serve --coordinator "$DEPTHLAB_COORDINATOR" --name "demo-$i" \
+    --threads 1 >"$DEMO/worker-$i.log" 2>&1 &
+  pids+=($!)
 done
+echo "2 workers (logs $DEMO/worker-*.log)"
 echo
-echo "== greedy generation with and without the least influential block =="
-"$W" generate --model "$MODEL" --prompt "Depth pruning" --max-new-tokens 12
-"$W" generate --model "$MODEL" --prompt "Depth pruning" --max-new-tokens 12 --remove "${order[0]}"
+
+CLI="$BUILD/cli/depthlab"
+start=$(date +%s)
+# A new request id each run: the sweep is new, its evaluations are not.
+id=$("$CLI" submit examples/tiny-block-sweep.yaml --request-id "demo-$(date +%s%N)")
+"$CLI" watch "$id"
+echo
+"$CLI" results "$id"
+echo
+"$CLI" list --limit 5
+echo
+echo "sweep $id took $(($(date +%s) - start)) s. Run 'make demo' again: the same sweep is answered"
+echo "from the evaluation cache in $DEMO/depthlab.db without running a job."
