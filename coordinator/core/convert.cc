@@ -57,8 +57,9 @@ v1::Sweep ToProto(const store::SweepRow& row, const std::vector<store::StageProg
   for (const store::StageProgress& s : stages) {
     if (s.stage.kind == "plan") continue;
     v1::StageProgress* p = sweep.add_stages();
-    p->set_kind(s.stage.kind == "shapley" ? absl::StrCat("shapley:", s.stage.detail)
-                                          : s.stage.kind);
+    v1::Metric metric;
+    const bool shapley = s.stage.kind == "shapley" && v1::Metric_Parse(s.stage.detail, &metric);
+    p->set_kind(shapley ? absl::StrCat("shapley:", sweeps::MetricName(metric)) : s.stage.kind);
     p->set_state(std::string(store::RunStateName(s.stage.state)));
     p->set_jobs_total(static_cast<int>(s.jobs.total() - s.jobs.cancelled));
     p->set_jobs_done(static_cast<int>(s.jobs.succeeded));
