@@ -345,6 +345,8 @@ TEST_F(ServiceTest, ARestartedCoordinatorResumesTheSweepWithTheSameResults) {
   EXPECT_TRUE(again.created());
   EXPECT_EQ(again.sweep().state(), v1::SWEEP_STATE_SUCCEEDED);
   EXPECT_EQ(again.sweep().jobs_total(), 0);
+  EXPECT_EQ(cluster.Get(id).evaluations_cached(), 0);
+  EXPECT_GT(again.sweep().evaluations_cached(), 0);
 }
 
 TEST_F(ServiceTest, PrometheusScrapesTheCurveGauges) {

@@ -53,12 +53,19 @@ v1::Sweep ToProto(const store::SweepRow& row, const std::vector<store::StageProg
   sweep.set_model_hash(row.model_hash);
   sweep.set_created_unix_micros(absl::ToUnixMicros(row.created_at));
   sweep.set_updated_unix_micros(absl::ToUnixMicros(row.updated_at));
-  int total = 0, done = 0;
+  int total = 0, done = 0, cached = 0;
   for (const store::StageProgress& s : stages) {
     if (s.stage.kind == "plan") continue;
     v1::StageProgress* p = sweep.add_stages();
-    v1::Metric metric;
-    const bool shapley = s.stage.kind == "shapley" && v1::Metric_Parse(s.stage.detail, &metric);
+    // Stage detail (sweeps/sweep_driver.cc): {"metric": ..., "required": n, "cached": m}.
+    const nlohmann::json detail = nlohmann::json::parse(s.stage.detail, nullptr, false);
+    v1::Metric metric = v1::METRIC_UNSPECIFIED;
+    const bool shapley = s.stage.kind == "shapley" && detail.is_object() &&
+                         detail.value("metric", "") != "" &&
+                         v1::Metric_Parse(detail.value("metric", ""), &metric);
+    if (detail.is_object() && detail.contains("cached") && detail["cached"].is_number_integer()) {
+      cached += detail["cached"].get<int>();
+    }
     p->set_kind(shapley ? absl::StrCat("shapley:", sweeps::MetricName(metric)) : s.stage.kind);
     p->set_state(std::string(store::RunStateName(s.stage.state)));
     p->set_jobs_total(static_cast<int>(s.jobs.total() - s.jobs.cancelled));
@@ -68,6 +75,7 @@ v1::Sweep ToProto(const store::SweepRow& row, const std::vector<store::StageProg
   }
   sweep.set_jobs_total(total);
   sweep.set_jobs_done(done);
+  sweep.set_evaluations_cached(cached);
   return sweep;
 }
 

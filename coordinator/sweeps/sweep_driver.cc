@@ -4,6 +4,8 @@
 #include <map>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
@@ -57,7 +59,8 @@ std::vector<store::NewStage> StagesOf(const planner::ResolvedSweep& sweep) {
   int ordinal = 2;
   for (int m : sweep.spec.metrics()) {
     if (IsStatic(static_cast<v1::Metric>(m))) continue;
-    stages.push_back({ordinal++, kShapleyStage, v1::Metric_Name(static_cast<v1::Metric>(m))});
+    const nlohmann::json detail = {{"metric", v1::Metric_Name(static_cast<v1::Metric>(m))}};
+    stages.push_back({ordinal++, kShapleyStage, detail.dump()});
   }
   stages.push_back({ordinal, kCurveStage, ""});
   return stages;
@@ -82,6 +85,9 @@ class Advancer {
   absl::Status Shapley(const store::StageProgress& stage);
   absl::Status Curve(const store::StageProgress& stage);
   absl::StatusOr<std::vector<double>> Influence(v1::Metric metric);
+  // Records how many of the stage's `required` evaluations came from the cache (those its own
+  // jobs did not compute) in its detail, and marks it done.
+  absl::Status Finish(const store::StageProgress& stage, int64_t required);
 
   store::Store* store_;
   const SweepDriverOptions& options_;
@@ -151,13 +157,34 @@ absl::Status Advancer::Profile(const store::StageProgress& stage) {
         context_.sweep_id, MetricName(metric),
         StaticInfluence(sums, metric, context_.spec.granularity(), context_.plan.num_layers())));
   }
+  return Finish(stage, static_cast<int64_t>(required.size()));
+}
+
+absl::Status Advancer::Finish(const store::StageProgress& stage, int64_t required) {
+  store::JobRepository jobs(*store_);
+  DEPTHLAB_ASSIGN_OR_RETURN(std::vector<store::JobRow> done,
+                            jobs.ListByStage(stage.stage.id, store::JobState::kSucceeded));
+  int64_t computed = 0;
+  for (const store::JobRow& job : done) {
+    v1::JobSpec spec;
+    if (spec.ParseFromString(job.payload)) {
+      computed += spec.kind() == v1::JOB_KIND_PROFILE ? 1 : spec.masks_size();
+    }
+  }
+  nlohmann::json detail = nlohmann::json::parse(stage.stage.detail, nullptr, false);
+  if (!detail.is_object()) detail = nlohmann::json::object();
+  detail["required"] = required;
+  detail["cached"] = std::max<int64_t>(0, required - computed);
   store::StageRepository stages(*store_);
+  DEPTHLAB_RETURN_IF_ERROR(stages.SetDetail(stage.stage.id, detail.dump(), now_));
   return stages.MarkDone(stage.stage.id, now_).status();
 }
 
 absl::Status Advancer::Shapley(const store::StageProgress& stage) {
   v1::Metric metric;
-  if (!v1::Metric_Parse(stage.stage.detail, &metric)) {
+  const nlohmann::json detail = nlohmann::json::parse(stage.stage.detail, nullptr, false);
+  if (!detail.is_object() || !detail.contains("metric") || !detail["metric"].is_string() ||
+      !v1::Metric_Parse(detail["metric"].get<std::string>(), &metric)) {
     return absl::DataLossError(absl::StrCat("stage ", stage.stage.id, ": unknown metric"));
   }
   const ValueSpec value = ValueSpecOf(metric);
@@ -165,6 +192,7 @@ absl::Status Advancer::Shapley(const store::StageProgress& stage) {
                             EstimatorOptionsOf(context_.spec, context_.plan.num_players()));
   DEPTHLAB_ASSIGN_OR_RETURN(std::unique_ptr<shapley::Estimator> estimator,
                             shapley::MakeEstimator(options));
+  int64_t required_total = 0;
   while (!estimator->Done()) {
     const std::vector<shapley::Coalition> ask = estimator->Outstanding();
     std::vector<std::string> masks;
@@ -177,6 +205,7 @@ absl::Status Advancer::Shapley(const store::StageProgress& stage) {
     std::map<std::string, std::string> found;
     DEPTHLAB_ASSIGN_OR_RETURN(bool complete, Require(stage, required, &found));
     if (!complete) return absl::OkStatus();
+    required_total += static_cast<int64_t>(required.size());
     DEPTHLAB_ASSIGN_OR_RETURN(std::vector<double> values,
                               CoalitionValues(required, found, masks, value.value_kind));
     DEPTHLAB_RETURN_IF_ERROR(estimator->Observe(ask, values));
@@ -186,8 +215,7 @@ absl::Status Advancer::Shapley(const store::StageProgress& stage) {
   store::InfluenceRepository influence(*store_);
   DEPTHLAB_RETURN_IF_ERROR(influence.Replace(context_.sweep_id, MetricName(metric),
                                              ShapleyInfluence(estimator->Result(), players)));
-  store::StageRepository stages(*store_);
-  return stages.MarkDone(stage.stage.id, now_).status();
+  return Finish(stage, required_total);
 }
 
 absl::StatusOr<std::vector<double>> Advancer::Influence(v1::Metric metric) {
@@ -230,8 +258,7 @@ absl::Status Advancer::Curve(const store::StageProgress& stage) {
                             plan.Points(context_, required, found));
   store::CurveRepository curves(*store_);
   DEPTHLAB_RETURN_IF_ERROR(curves.Upsert(points));
-  store::StageRepository stages(*store_);
-  DEPTHLAB_RETURN_IF_ERROR(stages.MarkDone(stage.stage.id, now_).status());
+  DEPTHLAB_RETURN_IF_ERROR(Finish(stage, static_cast<int64_t>(required.size())));
   store::SweepRepository sweeps(*store_);
   DEPTHLAB_RETURN_IF_ERROR(sweeps.SetState(context_.sweep_id, RunState::kSucceeded, "", now_));
   result_.finished = true;
