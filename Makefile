@@ -29,6 +29,8 @@ demo: build
 
 bench: build
 	$(BUILD)/bench/engine_bench
+	$(BUILD)/bench/prefix_reuse_bench
+	$(BUILD)/bench/service_bench
 
 format:
 	git ls-files --cached --others --exclude-standard '*.h' '*.cc' | xargs clang-format -i

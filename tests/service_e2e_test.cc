@@ -4,10 +4,13 @@
 // crashes and coordinator restarts: every value is a sum over the same shards in the same order.
 #include <signal.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -347,6 +350,76 @@ TEST_F(ServiceTest, ARestartedCoordinatorResumesTheSweepWithTheSameResults) {
   EXPECT_EQ(again.sweep().jobs_total(), 0);
   EXPECT_EQ(cluster.Get(id).evaluations_cached(), 0);
   EXPECT_GT(again.sweep().evaluations_cached(), 0);
+}
+
+// The progress of a sweep's stage named `kind` (e.g. "shapley:loss_shapley"); fails the test if
+// absent.
+v1::StageProgress Stage(const v1::Sweep& sweep, const std::string& kind) {
+  for (const v1::StageProgress& stage : sweep.stages()) {
+    if (stage.kind() == kind) return stage;
+  }
+  ADD_FAILURE() << "sweep " << sweep.id() << " has no stage " << kind;
+  return {};
+}
+
+TEST_F(ServiceTest, PermutationShapleyHasErrorBarsAndReusesAnExactSweepsCoalitions) {
+  std::filesystem::create_directories(dir_->Sub("shapley"));
+  Cluster cluster(dir_->Sub("shapley"));
+  cluster.StartCoordinator();
+  cluster.StartWorker();
+  cluster.StartWorker();
+  // Loss Shapley over the 6 blocks, exactly (all 64 coalitions), then by permutation sampling
+  // within a budget of 40 coalitions, every one of which the exact sweep has valued.
+  v1::SweepSpec spec = Spec();
+  spec.clear_metrics();
+  spec.add_metrics(v1::METRIC_LOSS_SHAPLEY);
+  spec.clear_tasks();
+  *spec.add_tasks() = Spec().tasks(2);  // perplexity
+  spec.set_max_units_removed(2);
+  spec.mutable_shapley()->set_estimator(v1::ESTIMATOR_EXACT);
+  v1::SubmitSweepResponse exact;
+  ASSERT_TRUE(cluster.Submit(spec, &exact).ok());
+  ASSERT_TRUE(cluster.WaitDone(exact.sweep().id())) << cluster.Log("coordinator.log");
+  spec.mutable_shapley()->set_estimator(v1::ESTIMATOR_PERMUTATION);
+  spec.mutable_shapley()->set_budget(40);
+  spec.mutable_shapley()->set_seed(5);
+  v1::SubmitSweepResponse sampled;
+  ASSERT_TRUE(cluster.Submit(spec, &sampled).ok());
+  ASSERT_TRUE(cluster.WaitDone(sampled.sweep().id())) << cluster.Log("coordinator.log");
+
+  // The exact sweep ran coalition jobs; the permutation sweep found all of its in the cache.
+  // (Jobs hold 4 masks: 64 coalitions over 2 shards of 4 sequences = 32 jobs.)
+  EXPECT_EQ(Stage(cluster.Get(exact.sweep().id()), "shapley:loss_shapley").jobs_total(), 32);
+  EXPECT_EQ(Stage(cluster.Get(sampled.sweep().id()), "shapley:loss_shapley").jobs_total(), 0);
+
+  const v1::GetInfluenceResponse want = cluster.Results(exact.sweep().id()).first;
+  const v1::GetInfluenceResponse got = cluster.Results(sampled.sweep().id()).first;
+  ASSERT_EQ(want.entries_size(), 6);
+  ASSERT_EQ(got.entries_size(), 6);
+  std::map<std::string, v1::InfluenceEntry> sampled_by_unit;  // entries come in rank order
+  for (const v1::InfluenceEntry& g : got.entries()) sampled_by_unit[g.unit()] = g;
+  double want_sum = 0, got_sum = 0, scale = 0;
+  std::set<int> ranks;
+  for (const v1::InfluenceEntry& e : want.entries()) {
+    ASSERT_EQ(sampled_by_unit.count(e.unit()), 1u) << e.unit();
+    const v1::InfluenceEntry& g = sampled_by_unit[e.unit()];
+    EXPECT_EQ(e.stderr(), 0) << e.unit();  // exact: no sampling error
+    EXPECT_EQ(e.rank_lo(), e.rank());
+    EXPECT_EQ(e.rank_hi(), e.rank());
+    ranks.insert(e.rank());
+    // The sampled value carries a standard error, covers the exact value within 4 of them, and
+    // a rank interval around its rank.
+    EXPECT_GT(g.stderr(), 0) << g.unit();
+    EXPECT_LE(std::abs(g.value() - e.value()), 4 * g.stderr() + 1e-12) << g.unit();
+    EXPECT_LE(g.rank_lo(), g.rank());
+    EXPECT_GE(g.rank_hi(), g.rank());
+    want_sum += e.value();
+    got_sum += g.value();
+    scale += std::abs(e.value());
+  }
+  EXPECT_EQ(ranks, (std::set<int>{1, 2, 3, 4, 5, 6}));
+  // Each permutation's marginal contributions sum to v(all) - v(none), as exact values do.
+  EXPECT_NEAR(got_sum, want_sum, 1e-9 * scale);
 }
 
 TEST_F(ServiceTest, PrometheusScrapesTheCurveGauges) {

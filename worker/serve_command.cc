@@ -101,6 +101,7 @@ absl::Status Serve(const FlagSet& flags) {
   runner_options.device = flags.Get("device");
   runner_options.dtype = flags.Get("dtype");
   DEPTHLAB_ASSIGN_OR_RETURN(runner_options.num_threads, flags.GetInt("threads", 0));
+  runner_options.prefix_reuse = !flags.IsSet("no-prefix-reuse");
   DEPTHLAB_ASSIGN_OR_RETURN(auto runner, runner::JobRunner::Create(runner_options));
   WorkerMetrics metrics;
   if (metrics_port > 0) {
@@ -133,6 +134,9 @@ int RunServe(int argc, char** argv) {
   flags.String("dtype", "auto", "auto (fp32 on CPU, bf16 on CUDA), float32, bfloat16, float16");
   flags.String("threads", "0", "CPU threads for libtorch (0 = every core)");
   flags.String("grace-seconds", "60", "on shutdown, how long a running job may take to finish");
+  flags.Bool("no-prefix-reuse",
+             "run every coalition mask from the embeddings instead of sharing the units masks\n"
+             "agree on first (same results, more work; for measuring the saving)");
   if (absl::Status s = flags.Parse(argc, argv, 2); !s.ok()) {
     std::cerr << "error: " << s.message() << "\n";
     return 2;

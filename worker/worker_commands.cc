@@ -316,7 +316,8 @@ void PrintTrainProgress(const engine::TrainProgress& p) {
   const int filled = p.step * kWidth / std::max(1, p.steps);
   std::string bar(static_cast<size_t>(filled), '=');
   if (filled < kWidth) bar += '>' + std::string(static_cast<size_t>(kWidth - filled - 1), ' ');
-  const double per_step = p.elapsed_seconds / std::max(1, p.step);
+  // Time per step over the steps this run did (a resumed run starts at p.first_step).
+  const double per_step = p.elapsed_seconds / std::max(1, p.step - p.first_step);
   const int eta = static_cast<int>(per_step * (p.steps - p.step));
   std::cerr << absl::StrFormat("\rstep %d/%d [%s] loss %.3f", p.step, p.steps, bar, p.loss);
   if (p.eval_loss >= 0) std::cerr << absl::StrFormat(" eval %.3f", p.eval_loss);

@@ -1,5 +1,7 @@
 #include "coordinator/sweeps/evaluations.h"
 
+#include <algorithm>
+#include <map>
 #include <tuple>
 
 namespace depthlab::sweeps {
@@ -48,7 +50,12 @@ std::vector<v1::JobSpec> SweepContext::Jobs(const std::vector<Evaluation>& missi
         &e);
   }
   std::vector<v1::JobSpec> jobs;
-  for (const auto& [group, evaluations] : groups) {
+  for (auto& [group, evaluations] : groups) {
+    // Masks in flat unit order sorted with kept ('1') first: a job gets masks that agree on their
+    // first units, which the worker computes once for all of them (prefix reuse), and the
+    // full-model path comes first. Stable, so equal masks (none, normally) keep their order.
+    std::stable_sort(evaluations.begin(), evaluations.end(),
+                     [](const Evaluation* a, const Evaluation* b) { return a->mask > b->mask; });
     for (size_t i = 0; i < evaluations.size(); i += masks_per_job) {
       const Evaluation& first = *evaluations[i];
       v1::JobSpec job;

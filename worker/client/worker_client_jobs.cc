@@ -39,7 +39,7 @@ void WorkerClient::RunJob(Job* job) {
   if (options_.metrics != nullptr) {
     options_.metrics->RecordModelLoads(loads);
     if (outcome == JobOutcome::kCompleted) {
-      options_.metrics->RecordJobCompleted(kind, seconds, tokens);
+      options_.metrics->RecordJobCompleted(kind, seconds, tokens, result->unit_forwards());
     } else if (outcome != JobOutcome::kShutdown) {  // HandBackUnfinishedJobs recorded it
       options_.metrics->RecordJobEnded(kind, outcome);
     }

@@ -140,6 +140,9 @@ TEST_F(WorkerClientTest, ALeasedJobRunsOnTheRunnerAndCompletesWithItsSums) {
               HasSubstr(R"(depthlab_worker_jobs_total{kind="coalitions",outcome="completed"} 1)"));
   EXPECT_THAT(text, HasSubstr("depthlab_worker_model_loads_total 1"));
   EXPECT_THAT(text, HasSubstr(absl::StrCat("depthlab_worker_tokens_total ", expected->tokens())));
+  EXPECT_GT(expected->unit_forwards(), 0);
+  EXPECT_THAT(text, HasSubstr(absl::StrCat("depthlab_worker_unit_forwards_total ",
+                                           expected->unit_forwards())));
 }
 
 TEST_F(WorkerClientTest, HeartbeatsListTheRunningAttemptUntilItCompletes) {

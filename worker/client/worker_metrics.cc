@@ -70,6 +70,12 @@ struct WorkerMetrics::Impl {
                                     .Help("Tokens run through the model by completed jobs")
                                     .Register(*registry)
                                     .Add({});
+  prometheus::Counter& unit_forwards =
+      prometheus::BuildCounter()
+          .Name("depthlab_worker_unit_forwards_total")
+          .Help("Sequences times transformer units (attention or MLP) run by completed jobs")
+          .Register(*registry)
+          .Add({});
   prometheus::Gauge& tokens_per_second = prometheus::BuildGauge()
                                              .Name("depthlab_worker_tokens_per_second")
                                              .Help("Throughput of the last completed job")
@@ -100,11 +106,13 @@ absl::StatusOr<int> WorkerMetrics::Serve(int port) {
   return impl_->server->port();
 }
 
-void WorkerMetrics::RecordJobCompleted(v1::JobKind kind, double seconds, int64_t tokens) {
+void WorkerMetrics::RecordJobCompleted(v1::JobKind kind, double seconds, int64_t tokens,
+                                       int64_t unit_forwards) {
   const std::string label = JobKindLabel(kind);
   impl_->jobs.Add({{"kind", label}, {"outcome", OutcomeLabel(JobOutcome::kCompleted)}}).Increment();
   impl_->job_seconds.Add({{"kind", label}}, SecondsBuckets()).Observe(seconds);
   impl_->tokens.Increment(static_cast<double>(tokens));
+  impl_->unit_forwards.Increment(static_cast<double>(unit_forwards));
   impl_->tokens_per_second.Set(seconds > 0 ? static_cast<double>(tokens) / seconds : 0);
 }
 

@@ -3,11 +3,13 @@
 //
 //   WorkerMetrics metrics;
 //   DEPTHLAB_ASSIGN_OR_RETURN(int port, metrics.Serve(9100));
-//   metrics.RecordJobCompleted(v1::JOB_KIND_COALITIONS, /*seconds=*/3.2, /*tokens=*/81920);
+//   metrics.RecordJobCompleted(v1::JOB_KIND_COALITIONS, /*seconds=*/3.2, /*tokens=*/81920,
+//                              /*unit_forwards=*/4096);
 //
 // Metrics: depthlab_worker_jobs_total{kind,outcome}, depthlab_worker_job_seconds{kind}
 // (histogram, completed jobs), depthlab_worker_tokens_total, depthlab_worker_tokens_per_second
-// (gauge: the last completed job), depthlab_worker_model_loads_total.
+// (gauge: the last completed job), depthlab_worker_unit_forwards_total (sequences x transformer
+// units run: what prefix reuse saves), depthlab_worker_model_loads_total.
 #ifndef DEPTHLAB_WORKER_CLIENT_WORKER_METRICS_H_
 #define DEPTHLAB_WORKER_CLIENT_WORKER_METRICS_H_
 
@@ -41,7 +43,7 @@ class WorkerMetrics {
   // Unavailable if it cannot listen; FailedPrecondition if already serving.
   absl::StatusOr<int> Serve(int port);
 
-  void RecordJobCompleted(v1::JobKind kind, double seconds, int64_t tokens);
+  void RecordJobCompleted(v1::JobKind kind, double seconds, int64_t tokens, int64_t unit_forwards);
   // Any outcome but kCompleted.
   void RecordJobEnded(v1::JobKind kind, JobOutcome outcome);
   void RecordModelLoads(int64_t loads);

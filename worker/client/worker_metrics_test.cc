@@ -38,8 +38,8 @@ std::string HttpGet(int port, const std::string& path) {
 
 TEST(WorkerMetricsTest, RecordsJobsTokensAndLoadsUnderTheirNames) {
   WorkerMetrics metrics;
-  metrics.RecordJobCompleted(v1::JOB_KIND_COALITIONS, 2.0, 5000);
-  metrics.RecordJobCompleted(v1::JOB_KIND_COALITIONS, 1.0, 3000);
+  metrics.RecordJobCompleted(v1::JOB_KIND_COALITIONS, 2.0, 5000, 640);
+  metrics.RecordJobCompleted(v1::JOB_KIND_COALITIONS, 1.0, 3000, 96);
   metrics.RecordJobEnded(v1::JOB_KIND_TASK_SHARD, JobOutcome::kFailed);
   metrics.RecordJobEnded(v1::JOB_KIND_PROFILE, JobOutcome::kRefused);
   metrics.RecordModelLoads(2);
@@ -52,20 +52,21 @@ TEST(WorkerMetricsTest, RecordsJobsTokensAndLoadsUnderTheirNames) {
   EXPECT_THAT(text, HasSubstr(R"(depthlab_worker_job_seconds_count{kind="coalitions"} 2)"));
   EXPECT_THAT(text, HasSubstr(R"(depthlab_worker_job_seconds_sum{kind="coalitions"} 3)"));
   EXPECT_THAT(text, HasSubstr("depthlab_worker_tokens_total 8000"));
+  EXPECT_THAT(text, HasSubstr("depthlab_worker_unit_forwards_total 736"));
   EXPECT_THAT(text, HasSubstr("depthlab_worker_tokens_per_second 3000"));  // the last job
   EXPECT_THAT(text, HasSubstr("depthlab_worker_model_loads_total 2"));
 }
 
 TEST(WorkerMetricsTest, ServesTheTextOverHttp) {
   WorkerMetrics metrics;
-  metrics.RecordJobCompleted(v1::JOB_KIND_PROFILE, 0.5, 100);
+  metrics.RecordJobCompleted(v1::JOB_KIND_PROFILE, 0.5, 100, 10);
   auto port = metrics.Serve(0);
   ASSERT_TRUE(port.ok()) << port.status();
   EXPECT_GT(*port, 0);
   const std::string response = HttpGet(*port, "/metrics");
   EXPECT_THAT(response, HasSubstr("200 OK"));
   EXPECT_THAT(response, HasSubstr("depthlab_worker_tokens_total 100"));
-  metrics.RecordJobCompleted(v1::JOB_KIND_PROFILE, 0.5, 50);
+  metrics.RecordJobCompleted(v1::JOB_KIND_PROFILE, 0.5, 50, 5);
   EXPECT_THAT(HttpGet(*port, "/metrics"), HasSubstr("depthlab_worker_tokens_total 150"));
   EXPECT_THAT(HttpGet(*port, "/"), HasSubstr("404 Not Found"));
   EXPECT_EQ(metrics.Serve(0).status().code(), absl::StatusCode::kFailedPrecondition);

@@ -8,9 +8,12 @@
 #include <malloc.h>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -94,6 +97,71 @@ size_t CommonContextPrefix(const std::vector<ContinuationRequest>& requests) {
   }
   return shared;
 }
+
+// Runs the decoder under many masks from one batch's embeddings, sharing the units that masks
+// agree on up to each point: the masks form a trie over their flat units' keep/remove decisions,
+// walked depth first, with the residual stream of a branch point kept until both of its branches
+// are done (at most one stream per unit on the path). Each stretch is the same RunUnits arithmetic
+// a lone forward does, so every result equals evaluating that mask alone.
+class MaskTrie {
+ public:
+  // Called once per distinct mask with its final stream and the indices of the masks equal to it,
+  // in their order in `masks`.
+  using Leaf = std::function<void(const at::Tensor& h, const std::vector<size_t>& masks)>;
+
+  MaskTrie(const Decoder& decoder, const std::vector<const UnitMask*>& masks,
+           const ReplacementTensorMap& replacements, Leaf leaf)
+      : decoder_(decoder), masks_(masks), replacements_(replacements), leaf_(std::move(leaf)) {}
+
+  // Walks every mask from stream h; masks[0]'s leaf comes first (its branch is walked first).
+  // Without prefix reuse each mask runs alone, in order. Returns the unit forwards: rows times
+  // kept units run.
+  int64_t Walk(const at::Tensor& h, bool prefix_reuse) {
+    forwards_ = 0;
+    std::vector<size_t> all(masks_.size());
+    for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+    if (prefix_reuse) {
+      if (!all.empty()) Visit(h, 0, all);
+    } else {
+      for (size_t i : all) Visit(h, 0, {i});
+    }
+    return forwards_;
+  }
+
+ private:
+  void Visit(at::Tensor h, int unit, const std::vector<size_t>& group) {
+    const UnitMask& head = *masks_[group.front()];
+    const int units = decoder_.num_units();
+    auto agree = [&](int u) {
+      for (size_t i : group) {
+        if (masks_[i]->kept_flat(u) != head.kept_flat(u)) return false;
+      }
+      return true;
+    };
+    int end = unit;
+    while (end < units && agree(end)) ++end;
+    if (end > unit) {
+      h = decoder_.RunUnits(std::move(h), unit, end, head, replacements_);
+      for (int u = unit; u < end; ++u) forwards_ += head.kept_flat(u) ? h.size(0) : 0;
+    }
+    if (end == units) {
+      leaf_(h, group);
+      return;
+    }
+    std::vector<size_t> same, other;  // same decision at `end` as the group's first mask, or not
+    for (size_t i : group) {
+      (masks_[i]->kept_flat(end) == head.kept_flat(end) ? same : other).push_back(i);
+    }
+    Visit(h, end, same);
+    Visit(std::move(h), end, other);
+  }
+
+  const Decoder& decoder_;
+  const std::vector<const UnitMask*>& masks_;
+  const ReplacementTensorMap& replacements_;
+  Leaf leaf_;
+  int64_t forwards_ = 0;
+};
 
 }  // namespace
 
@@ -237,30 +305,58 @@ struct Engine::Impl {
   }
 
   // Appends each mask's distances to the reference logits for the sequences of one batch.
-  void DistanceBatch(const at::Tensor& tokens, const std::vector<int64_t>& lengths,
-                     const UnitMask& reference, const std::vector<UnitMask>& masks,
-                     const ReplacementTensorMap& repl, std::vector<DistanceResult>* out) const {
+  // Distances of each mask's logits from the reference's over one padded batch (the reference's
+  // leaf comes first in the walk); returns the unit forwards.
+  int64_t DistanceBatch(const at::Tensor& tokens, const std::vector<int64_t>& lengths,
+                        const UnitMask& reference, const std::vector<UnitMask>& masks,
+                        const ReplacementTensorMap& repl, bool prefix_reuse,
+                        std::vector<DistanceResult>* out) const {
     const at::Tensor valid = ValidIndex(lengths, tokens.size(1));
     const int64_t vocab = decoder->config().vocab_size;
-    auto logits = [&](const UnitMask& m) {  // [positions, vocab] fp32
-      return decoder->Logits(tokens, m, repl).reshape({-1, vocab}).index_select(0, valid);
-    };
-    const at::Tensor ref = logits(reference);
-    for (size_t i = 0; i < masks.size(); ++i) {
-      // [positions] fp64 on the CPU, the valid positions of each sequence in turn.
-      const at::Tensor distance =
-          (logits(masks[i]) - ref).norm(2, 1).to(at::kCPU, at::kDouble).contiguous();
-      const double* d = distance.data_ptr<double>();
-      DistanceResult& result = (*out)[i];
-      for (int64_t length : lengths) {
-        double sum = 0;
-        for (int64_t t = 0; t < length; ++t) sum += *d++;
-        result.sequence_distance.push_back(sum);
-        result.sequence_positions.push_back(length);
-        result.distance_sum += sum;
-        result.positions += length;
+    std::vector<const UnitMask*> all = {&reference};
+    for (const UnitMask& m : masks) all.push_back(&m);
+    at::Tensor ref;  // [positions, vocab] fp32
+    MaskTrie trie(*decoder, all, repl, [&](const at::Tensor& h, const std::vector<size_t>& group) {
+      const at::Tensor logits = decoder->Head(h).reshape({-1, vocab}).index_select(0, valid);
+      for (size_t i : group) {
+        if (i == 0) {
+          ref = logits;
+          continue;
+        }
+        // [positions] fp64 on the CPU, the valid positions of each sequence in turn.
+        const at::Tensor distance =
+            (logits - ref).norm(2, 1).to(at::kCPU, at::kDouble).contiguous();
+        const double* d = distance.data_ptr<double>();
+        DistanceResult& result = (*out)[i - 1];
+        for (int64_t length : lengths) {
+          double sum = 0;
+          for (int64_t t = 0; t < length; ++t) sum += *d++;
+          result.sequence_distance.push_back(sum);
+          result.sequence_positions.push_back(length);
+          result.distance_sum += sum;
+          result.positions += length;
+        }
+      }
+    });
+    return trie.Walk(decoder->Embed(tokens), prefix_reuse);
+  }
+
+  // The checks Loss and Losses share: every sequence has >= 2 tokens in the vocabulary, every
+  // replacement fits the model.
+  absl::Status CheckLossInputs(const TokenSequences& sequences,
+                               const Replacements& replacements) const {
+    for (size_t i = 0; i < sequences.size(); ++i) {
+      DEPTHLAB_RETURN_IF_ERROR(CheckTokens(sequences[i]));
+      if (sequences[i].size() < 2) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("sequence ", i, " has ", sequences[i].size(), " tokens; loss needs >= 2"));
       }
     }
+    for (const auto& [unit, r] : replacements) {
+      DEPTHLAB_RETURN_IF_ERROR(
+          r.Validate(decoder->config().hidden_size, Unit::FromFlat(unit).ToString()));
+    }
+    return absl::OkStatus();
   }
 
   int32_t NextToken(const at::Tensor& h) const {
@@ -312,34 +408,43 @@ std::string Engine::description() const {
 
 absl::StatusOr<LossResult> Engine::Loss(const TokenSequences& sequences, const UnitMask& mask,
                                         const Replacements& replacements) const {
-  DEPTHLAB_RETURN_IF_ERROR(impl_->CheckMask(mask));
-  for (size_t i = 0; i < sequences.size(); ++i) {
-    DEPTHLAB_RETURN_IF_ERROR(impl_->CheckTokens(sequences[i]));
-    if (sequences[i].size() < 2) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("sequence ", i, " has ", sequences[i].size(), " tokens; loss needs >= 2"));
-    }
-  }
-  for (const auto& [unit, r] : replacements) {
-    DEPTHLAB_RETURN_IF_ERROR(r.Validate(config().hidden_size, Unit::FromFlat(unit).ToString()));
-  }
-  return Guarded([&]() -> absl::StatusOr<LossResult> {
+  DEPTHLAB_ASSIGN_OR_RETURN(MaskLosses losses, Losses(sequences, {mask}, replacements));
+  return std::move(losses.per_mask[0]);
+}
+
+absl::StatusOr<MaskLosses> Engine::Losses(const TokenSequences& sequences,
+                                          const std::vector<UnitMask>& masks,
+                                          const Replacements& replacements,
+                                          const MaskSetOptions& options) const {
+  for (const UnitMask& mask : masks) DEPTHLAB_RETURN_IF_ERROR(impl_->CheckMask(mask));
+  DEPTHLAB_RETURN_IF_ERROR(impl_->CheckLossInputs(sequences, replacements));
+  return Guarded([&]() -> absl::StatusOr<MaskLosses> {
     const Decoder& d = *impl_->decoder;
     const ReplacementTensorMap repl = d.ToTensors(replacements);
-    LossResult result;
+    std::vector<const UnitMask*> pointers;
+    for (const UnitMask& mask : masks) pointers.push_back(&mask);
+    MaskLosses result;
+    result.per_mask.resize(masks.size());
     const size_t step = static_cast<size_t>(std::max(1, impl_->options.max_batch));
     for (size_t begin = 0; begin < sequences.size(); begin += step) {
       const size_t end = std::min(sequences.size(), begin + step);
       std::vector<int64_t> lengths;
       const at::Tensor tokens = Impl::Pad(sequences, begin, end, &lengths);
-      const at::Tensor h = d.RunUnits(d.Embed(tokens), 0, d.num_units(), mask, repl);
-      const auto [nll, counts] = d.SequenceLoss(h, tokens, lengths);
-      for (int64_t b = 0; b < nll.size(0); ++b) {
-        result.sequence_nll.push_back(nll[b].item<double>());
-        result.sequence_tokens.push_back(counts[b].item<int64_t>());
-        result.nll_sum += result.sequence_nll.back();
-        result.tokens += result.sequence_tokens.back();
-      }
+      MaskTrie trie(d, pointers, repl, [&](const at::Tensor& h, const std::vector<size_t>& group) {
+        const auto [nll_tensor, count_tensor] = d.SequenceLoss(h, tokens, lengths);
+        const at::Tensor nll = nll_tensor.to(at::kCPU, at::kDouble).contiguous();
+        const at::Tensor counts = count_tensor.to(at::kCPU, at::kLong).contiguous();
+        for (size_t i : group) {
+          LossResult& loss = result.per_mask[i];
+          for (int64_t b = 0; b < nll.size(0); ++b) {
+            loss.sequence_nll.push_back(nll.data_ptr<double>()[b]);
+            loss.sequence_tokens.push_back(counts.data_ptr<int64_t>()[b]);
+            loss.nll_sum += loss.sequence_nll.back();
+            loss.tokens += loss.sequence_tokens.back();
+          }
+        }
+      });
+      result.unit_forwards += trie.Walk(d.Embed(tokens), options.prefix_reuse);
     }
     return result;
   });
@@ -434,9 +539,11 @@ absl::StatusOr<std::vector<int32_t>> Engine::Generate(const std::vector<int32_t>
   });
 }
 
-absl::StatusOr<std::vector<DistanceResult>> Engine::LogitDistances(
-    const TokenSequences& sequences, const UnitMask& reference, const std::vector<UnitMask>& masks,
-    const Replacements& replacements) const {
+absl::StatusOr<MaskDistances> Engine::LogitDistances(const TokenSequences& sequences,
+                                                     const UnitMask& reference,
+                                                     const std::vector<UnitMask>& masks,
+                                                     const Replacements& replacements,
+                                                     const MaskSetOptions& options) const {
   DEPTHLAB_RETURN_IF_ERROR(impl_->CheckMask(reference));
   for (const UnitMask& mask : masks) DEPTHLAB_RETURN_IF_ERROR(impl_->CheckMask(mask));
   size_t longest = 1;
@@ -450,19 +557,21 @@ absl::StatusOr<std::vector<DistanceResult>> Engine::LogitDistances(
   for (const auto& [unit, r] : replacements) {
     DEPTHLAB_RETURN_IF_ERROR(r.Validate(config().hidden_size, Unit::FromFlat(unit).ToString()));
   }
-  return Guarded([&]() -> absl::StatusOr<std::vector<DistanceResult>> {
+  return Guarded([&]() -> absl::StatusOr<MaskDistances> {
     const ReplacementTensorMap repl = impl_->decoder->ToTensors(replacements);
     const int64_t per_sequence = static_cast<int64_t>(longest) * config().vocab_size;
     const size_t step = static_cast<size_t>(std::max<int64_t>(
         1, std::min<int64_t>(impl_->options.max_batch, kMaxBatchLogits / per_sequence)));
-    std::vector<DistanceResult> sums(masks.size());
+    MaskDistances result;
+    result.per_mask.resize(masks.size());
     for (size_t begin = 0; begin < sequences.size(); begin += step) {
       std::vector<int64_t> lengths;
       const at::Tensor tokens =
           Impl::Pad(sequences, begin, std::min(sequences.size(), begin + step), &lengths);
-      impl_->DistanceBatch(tokens, lengths, reference, masks, repl, &sums);
+      result.unit_forwards += impl_->DistanceBatch(tokens, lengths, reference, masks, repl,
+                                                   options.prefix_reuse, &result.per_mask);
     }
-    return sums;
+    return result;
   });
 }
 

@@ -78,6 +78,30 @@ struct DistanceResult {
   std::vector<int64_t> sequence_positions;  // per input sequence
 };
 
+// How a call over many masks (Losses, LogitDistances) shares work between them.
+struct MaskSetOptions {
+  // Masks that agree on their first units share those units' computation: the masks form a trie
+  // over their per-unit keep/remove decisions, walked depth first, and the residual stream is kept
+  // at each branch point. Results equal evaluating each mask alone (the same operations on the
+  // same inputs). false runs every mask from the embeddings (the baseline of bench/).
+  bool prefix_reuse = true;
+};
+
+// Results of Losses, per mask in the order given, and the work it took.
+struct MaskLosses {
+  std::vector<LossResult> per_mask;
+  // Unit forwards: sequences times kept units run. One mask alone costs sequences x its kept
+  // units; with prefix reuse a unit shared by several masks counts once.
+  int64_t unit_forwards = 0;
+};
+
+// Results of LogitDistances, per mask in the order given, and the work it took (the reference's
+// forward included), as in MaskLosses.
+struct MaskDistances {
+  std::vector<DistanceResult> per_mask;
+  int64_t unit_forwards = 0;
+};
+
 struct GenerateOptions {
   int max_new_tokens = 64;
   bool use_cache = true;
@@ -108,6 +132,11 @@ class Engine {
   // Summed next-token loss of each sequence (lengths may differ; each needs >= 2 tokens).
   absl::StatusOr<LossResult> Loss(const TokenSequences& sequences, const UnitMask& mask,
                                   const Replacements& replacements) const;
+  // Loss for each of `masks` over the same sequences, sharing work as `options` says.
+  absl::StatusOr<MaskLosses> Losses(const TokenSequences& sequences,
+                                    const std::vector<UnitMask>& masks,
+                                    const Replacements& replacements,
+                                    const MaskSetOptions& options = {}) const;
   // Logits of one sequence, [seq, vocab] row-major fp32.
   absl::StatusOr<std::vector<float>> Logits(const std::vector<int32_t>& tokens,
                                             const UnitMask& mask,
@@ -127,10 +156,13 @@ class Engine {
   // For each of `masks`, the L2 distance between its logits and those under `reference`, summed
   // over every position of `sequences` (replacements apply to both). The reference runs once per
   // batch of sequences; a batch holds at most max_batch sequences and about 16M logits, so memory
-  // stays bounded for any vocabulary.
-  absl::StatusOr<std::vector<DistanceResult>> LogitDistances(
-      const TokenSequences& sequences, const UnitMask& reference,
-      const std::vector<UnitMask>& masks, const Replacements& replacements) const;
+  // stays bounded for any vocabulary. The reference shares its prefix with the masks as in
+  // `options`.
+  absl::StatusOr<MaskDistances> LogitDistances(const TokenSequences& sequences,
+                                               const UnitMask& reference,
+                                               const std::vector<UnitMask>& masks,
+                                               const Replacements& replacements,
+                                               const MaskSetOptions& options = {}) const;
   // Influence statistics over all tokens of `sequences` on the masked model.
   absl::StatusOr<InfluenceStatistics> Statistics(const TokenSequences& sequences,
                                                  const UnitMask& mask) const;

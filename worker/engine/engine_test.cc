@@ -245,11 +245,15 @@ TEST_F(EngineTest, LogitDistancesSumTheL2DistanceOfEachPositionsLogits) {
   const UnitMask all = UnitMask::AllKept(3);
   UnitMask pruned = all;
   ASSERT_TRUE(pruned.ApplyRemovals("block:1").ok());
-  auto sums = engine_->LogitDistances(seqs_, all, {all, pruned}, {});
-  ASSERT_TRUE(sums.ok()) << sums.status();
-  ASSERT_EQ(sums->size(), 2u);
-  EXPECT_EQ((*sums)[0].distance_sum, 0);
-  EXPECT_EQ((*sums)[0].positions, 20);
+  auto result = engine_->LogitDistances(seqs_, all, {all, pruned}, {});
+  ASSERT_TRUE(result.ok()) << result.status();
+  const std::vector<DistanceResult>& sums = result->per_mask;
+  ASSERT_EQ(sums.size(), 2u);
+  // The reference and the first mask share all 6 units; the pruned mask shares the first 2, then
+  // runs units 4 and 5 alone: 6 + 2 unit forwards for each of the 2 sequences.
+  EXPECT_EQ(result->unit_forwards, 2 * (6 + 2));
+  EXPECT_EQ(sums[0].distance_sum, 0);
+  EXPECT_EQ(sums[0].positions, 20);
   const int vocab = engine_->config().vocab_size;
   double expected = 0;
   for (const auto& seq : seqs_) {
@@ -266,14 +270,76 @@ TEST_F(EngineTest, LogitDistancesSumTheL2DistanceOfEachPositionsLogits) {
     }
   }
   EXPECT_GT(expected, 0);
-  EXPECT_NEAR((*sums)[1].distance_sum, expected, 1e-5 * expected);
-  EXPECT_EQ((*sums)[1].positions, 20);
-  ASSERT_EQ((*sums)[1].sequence_distance.size(), 2u);
-  EXPECT_EQ((*sums)[1].sequence_positions, (std::vector<int64_t>{12, 8}));
-  EXPECT_DOUBLE_EQ((*sums)[1].sequence_distance[0] + (*sums)[1].sequence_distance[1],
-                   (*sums)[1].distance_sum);
+  EXPECT_NEAR(sums[1].distance_sum, expected, 1e-5 * expected);
+  EXPECT_EQ(sums[1].positions, 20);
+  ASSERT_EQ(sums[1].sequence_distance.size(), 2u);
+  EXPECT_EQ(sums[1].sequence_positions, (std::vector<int64_t>{12, 8}));
+  EXPECT_DOUBLE_EQ(sums[1].sequence_distance[0] + sums[1].sequence_distance[1],
+                   sums[1].distance_sum);
   EXPECT_EQ(engine_->LogitDistances({{}}, all, {all}, {}).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(EngineTest, PrefixReuseGivesEachMasksLossAloneWithFewerUnitForwards) {
+  // Leave-one-out over the 6 units, the full model twice (an identical mask), a replacement on a
+  // removed unit: every kind of branch of the trie.
+  const UnitMask all = UnitMask::AllKept(3);
+  std::vector<UnitMask> masks = {all};
+  for (int u = 0; u < 6; ++u) {
+    masks.push_back(all);
+    masks.back().set_flat(u, false);
+  }
+  masks.push_back(all);
+  masks.push_back(all);
+  ASSERT_TRUE(masks.back().ApplyRemovals("block:0,block:2").ok());
+  Replacements replacements;
+  replacements[3] = Replacement::Additive(std::vector<float>(engine_->config().hidden_size, 0.01f));
+  for (const Replacements& repl : {Replacements{}, replacements}) {
+    auto shared = engine_->Losses(seqs_, masks, repl, {.prefix_reuse = true});
+    auto alone = engine_->Losses(seqs_, masks, repl, {.prefix_reuse = false});
+    ASSERT_TRUE(shared.ok() && alone.ok()) << shared.status() << alone.status();
+    for (size_t i = 0; i < masks.size(); ++i) {
+      auto single = engine_->Loss(seqs_, masks[i], repl);
+      ASSERT_TRUE(single.ok());
+      // Identical arithmetic, so identical bits.
+      EXPECT_EQ(shared->per_mask[i].sequence_nll, single->sequence_nll) << "mask " << i;
+      EXPECT_EQ(alone->per_mask[i].sequence_nll, single->sequence_nll) << "mask " << i;
+      EXPECT_EQ(shared->per_mask[i].tokens, 18);
+    }
+    // Alone: 6 + 6 * 5 + 6 + 2 kept units per sequence = 44, for 2 sequences. Shared: the full
+    // path (6), each leave-one-out branch after unit u (5 - u: 15 in all) and the block:0,2 branch
+    // (units 2 and 3 after removing 0 and 1): 23 per sequence.
+    EXPECT_EQ(alone->unit_forwards, 2 * 44);
+    EXPECT_EQ(shared->unit_forwards, 2 * 23);
+  }
+}
+
+TEST_F(EngineTest, PrefixReuseGivesEachMasksLogitDistanceAlone) {
+  const UnitMask all = UnitMask::AllKept(3);
+  std::vector<UnitMask> masks;
+  for (const char* removal : {"attn:2", "block:1", "mlp:0", "block:1"}) {
+    masks.push_back(all);
+    ASSERT_TRUE(masks.back().ApplyRemovals(removal).ok());
+  }
+  // A reference that is not the full model: its leaf must still come first.
+  UnitMask reference = all;
+  ASSERT_TRUE(reference.ApplyRemovals("mlp:2").ok());
+  auto shared = engine_->LogitDistances(seqs_, reference, masks, {}, {.prefix_reuse = true});
+  auto alone = engine_->LogitDistances(seqs_, reference, masks, {}, {.prefix_reuse = false});
+  ASSERT_TRUE(shared.ok() && alone.ok()) << shared.status() << alone.status();
+  for (size_t i = 0; i < masks.size(); ++i) {
+    auto single =
+        engine_->LogitDistances(seqs_, reference, {masks[i]}, {}, {.prefix_reuse = false});
+    ASSERT_TRUE(single.ok());
+    EXPECT_GT(single->per_mask[0].distance_sum, 0);
+    EXPECT_EQ(shared->per_mask[i].sequence_distance, single->per_mask[0].sequence_distance);
+    EXPECT_EQ(alone->per_mask[i].sequence_distance, single->per_mask[0].sequence_distance);
+  }
+  // Alone: 5 (reference) + 5 + 4 + 5 + 4 = 23 kept units per sequence. Shared: reference path 5;
+  // attn:2 branches at unit 4 and runs unit 5 (1); block:1 (twice) branches at 2 and runs 4, 5
+  // (2); mlp:0 branches at 1 and runs 2..5 (4): 12.
+  EXPECT_EQ(alone->unit_forwards, 2 * 23);
+  EXPECT_EQ(shared->unit_forwards, 2 * 12);
 }
 
 TEST_F(EngineTest, GenerationStopsWhenTheCallbackSaysSo) {

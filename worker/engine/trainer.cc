@@ -317,6 +317,7 @@ absl::Status TrainLoop(const TrainerOptions& o, Run& run, const std::vector<int3
     p.step = run.step();
     p.steps = o.steps;
     p.resumed = run.resumed();
+    p.first_step = first;
     p.learning_rate = run.last_lr();
     p.elapsed_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -53,8 +53,9 @@ struct TrainProgress {
   double eval_loss = -1;  // held-out loss when evaluated this step, else -1
   double learning_rate = 0;
   double tokens_per_second = 0;
-  double elapsed_seconds = 0;
-  bool resumed = false;  // the run continued from a state checkpoint
+  double elapsed_seconds = 0;  // since this run (or resumption) started
+  int first_step = 0;          // the step this run started from (0, or the resumed step)
+  bool resumed = false;        // the run continued from a state checkpoint
 };
 
 // Default architecture of the bundled model: llama, 8 layers, hidden 256, GQA 8/4 heads.

@@ -15,6 +15,14 @@ int64_t TokenCount(const engine::TokenSequences& sequences) {
   return tokens;
 }
 
+// Adds the unit forwards the engine reports for `passes` passes of `sequences` (one per mask, with
+// or without shared prefixes) and their tokens.
+void AddWork(const engine::TokenSequences& sequences, int64_t unit_forwards, int64_t passes,
+             v1::JobResult* result) {
+  result->set_unit_forwards(result->unit_forwards() + unit_forwards);
+  result->set_tokens(result->tokens() + passes * TokenCount(sequences));
+}
+
 // Counts one pass of `sequences` through the units `mask` keeps.
 void CountPass(const engine::TokenSequences& sequences, const engine::UnitMask& mask,
                v1::JobResult* result) {
@@ -62,30 +70,36 @@ absl::Status ProfileShard(const engine::Engine& engine, const SequenceShard& sha
 }
 
 absl::Status LossValues(const engine::Engine& engine, const SequenceShard& shard, int batch,
-                        const std::vector<NamedMask>& masks,
+                        const std::vector<NamedMask>& masks, const engine::MaskSetOptions& options,
                         const std::function<bool()>& should_stop, v1::JobResult* result) {
-  for (const NamedMask& m : masks) {
-    v1::MaskValue value;
-    value.set_mask(m.bits);
-    DEPTHLAB_RETURN_IF_ERROR(ForEachAlignedBatch(
-        shard, batch, should_stop,
-        [&](const engine::TokenSequences& sequences, size_t from, size_t to) -> absl::Status {
-          DEPTHLAB_ASSIGN_OR_RETURN(const engine::LossResult loss,
-                                    engine.Loss(sequences, m.mask, /*replacements=*/{}));
-          for (size_t s = from; s < to; ++s) {
-            value.set_sum(value.sum() + loss.sequence_nll[s]);
-            value.set_count(value.count() + loss.sequence_tokens[s]);
-          }
-          CountPass(sequences, m.mask, result);
-          return absl::OkStatus();
-        }));
-    *result->add_values() = std::move(value);
+  std::vector<engine::UnitMask> unit_masks;
+  std::vector<v1::MaskValue> values(masks.size());
+  for (size_t i = 0; i < masks.size(); ++i) {
+    unit_masks.push_back(masks[i].mask);
+    values[i].set_mask(masks[i].bits);
   }
+  DEPTHLAB_RETURN_IF_ERROR(ForEachAlignedBatch(
+      shard, batch, should_stop,
+      [&](const engine::TokenSequences& sequences, size_t from, size_t to) -> absl::Status {
+        DEPTHLAB_ASSIGN_OR_RETURN(
+            const engine::MaskLosses losses,
+            engine.Losses(sequences, unit_masks, /*replacements=*/{}, options));
+        for (size_t i = 0; i < masks.size(); ++i) {
+          for (size_t s = from; s < to; ++s) {
+            values[i].set_sum(values[i].sum() + losses.per_mask[i].sequence_nll[s]);
+            values[i].set_count(values[i].count() + losses.per_mask[i].sequence_tokens[s]);
+          }
+        }
+        AddWork(sequences, losses.unit_forwards, static_cast<int64_t>(masks.size()), result);
+        return absl::OkStatus();
+      }));
+  for (v1::MaskValue& value : values) *result->add_values() = std::move(value);
   return absl::OkStatus();
 }
 
 absl::Status DistanceValues(const engine::Engine& engine, const SequenceShard& shard, int batch,
                             const std::vector<NamedMask>& masks,
+                            const engine::MaskSetOptions& options,
                             const std::function<bool()>& should_stop, v1::JobResult* result) {
   const engine::UnitMask full = engine::UnitMask::AllKept(engine.config().num_hidden_layers);
   std::vector<engine::UnitMask> unit_masks;
@@ -97,16 +111,17 @@ absl::Status DistanceValues(const engine::Engine& engine, const SequenceShard& s
   DEPTHLAB_RETURN_IF_ERROR(ForEachAlignedBatch(
       shard, batch, should_stop,
       [&](const engine::TokenSequences& sequences, size_t from, size_t to) -> absl::Status {
-        DEPTHLAB_ASSIGN_OR_RETURN(const std::vector<engine::DistanceResult> distances,
-                                  engine.LogitDistances(sequences, full, unit_masks, {}));
-        CountPass(sequences, full, result);
+        DEPTHLAB_ASSIGN_OR_RETURN(
+            const engine::MaskDistances distances,
+            engine.LogitDistances(sequences, full, unit_masks, /*replacements=*/{}, options));
         for (size_t i = 0; i < masks.size(); ++i) {
           for (size_t s = from; s < to; ++s) {
-            values[i].set_sum(values[i].sum() + distances[i].sequence_distance[s]);
-            values[i].set_count(values[i].count() + distances[i].sequence_positions[s]);
+            values[i].set_sum(values[i].sum() + distances.per_mask[i].sequence_distance[s]);
+            values[i].set_count(values[i].count() + distances.per_mask[i].sequence_positions[s]);
           }
-          CountPass(sequences, masks[i].mask, result);
         }
+        // The reference's pass is one more pass of the tokens.
+        AddWork(sequences, distances.unit_forwards, static_cast<int64_t>(masks.size()) + 1, result);
         return absl::OkStatus();
       }));
   for (v1::MaskValue& value : values) *result->add_values() = std::move(value);

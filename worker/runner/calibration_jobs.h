@@ -7,6 +7,9 @@
 // engine's max_batch), so a sequence is always computed in the same batch and shards add up to
 // the whole exactly (batch shapes change results at float rounding); a shard that cuts a batch
 // also runs that batch's other sequences and discards them.
+//
+// All of a job's masks run together over each batch: with prefix reuse (engine::MaskSetOptions)
+// masks that agree on their first units share them, and unit_forwards counts what actually ran.
 #ifndef DEPTHLAB_WORKER_RUNNER_CALIBRATION_JOBS_H_
 #define DEPTHLAB_WORKER_RUNNER_CALIBRATION_JOBS_H_
 
@@ -28,13 +31,14 @@ absl::Status ProfileShard(const engine::Engine& engine, const SequenceShard& sha
 
 // One MaskValue per mask: sum = NLL sum, count = predicted tokens. Cancelled once `should_stop`.
 absl::Status LossValues(const engine::Engine& engine, const SequenceShard& shard, int batch,
-                        const std::vector<NamedMask>& masks,
+                        const std::vector<NamedMask>& masks, const engine::MaskSetOptions& options,
                         const std::function<bool()>& should_stop, v1::JobResult* result);
 
 // One MaskValue per mask: sum = summed per-position L2 distance between its logits and the full
 // model's, count = positions. The full model runs once per batch. Cancelled once `should_stop`.
 absl::Status DistanceValues(const engine::Engine& engine, const SequenceShard& shard, int batch,
                             const std::vector<NamedMask>& masks,
+                            const engine::MaskSetOptions& options,
                             const std::function<bool()>& should_stop, v1::JobResult* result);
 
 }  // namespace depthlab::worker::runner

@@ -178,10 +178,11 @@ absl::Status JobRunner::RunCalibrationValues(const v1::JobSpec& spec,
                             ResolveCalibration(spec.calibration().calibration()));
   DEPTHLAB_ASSIGN_OR_RETURN(const CalibrationSplit* split, Calibration(params));
   DEPTHLAB_ASSIGN_OR_RETURN(const SequenceShard shard, SelectShard(*split, spec.calibration()));
+  const engine::MaskSetOptions mask_set{.prefix_reuse = options_.prefix_reuse};
   if (spec.value_kind() == v1::VALUE_KIND_LOSS) {
-    return LossValues(*engine_, shard, options_.max_batch, masks, should_stop, result);
+    return LossValues(*engine_, shard, options_.max_batch, masks, mask_set, should_stop, result);
   }
-  return DistanceValues(*engine_, shard, options_.max_batch, masks, should_stop, result);
+  return DistanceValues(*engine_, shard, options_.max_batch, masks, mask_set, should_stop, result);
 }
 
 absl::StatusOr<v1::JobResult> JobRunner::Run(const v1::JobSpec& spec,

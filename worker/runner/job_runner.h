@@ -36,6 +36,9 @@ struct JobRunnerOptions {
   std::string dtype = "auto";   // auto, float32, bfloat16 or float16
   int num_threads = 0;          // CPU intra-op threads, 0 = every core
   int max_batch = 8;            // sequences per forward
+  // Coalition jobs share the units their masks agree on first (engine::MaskSetOptions); false
+  // runs every mask from the embeddings (same results, more unit forwards; for benchmarks).
+  bool prefix_reuse = true;
   // Cached per model: task evaluators (they hold tokenised prompts) and calibration splits.
   int max_cached_tasks = 4;
   int max_cached_calibrations = 4;

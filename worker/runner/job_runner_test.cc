@@ -194,9 +194,20 @@ TEST_F(JobRunnerTest, LossAndDistanceShardsAddUpToTheWhole) {
       EXPECT_GT(whole->values(2).sum(), whole->values(1).sum());
     }
     EXPECT_GT(whole->values(2).sum(), 0);
-    const int64_t kept = 6 + 4 + 0 + (kind == v1::VALUE_KIND_LOGIT_DISTANCE ? 6 : 0);
+    // Prefix reuse: the full model (and the distances' full-model reference, the same leaf) and
+    // block 1's removal share units 0-1, then run 4 and 2 units: 8 per sequence, not 6 + 4 (+ 6).
+    const int64_t kept = 2 + 4 + 2;
     EXPECT_EQ(whole->unit_forwards(), 8 * kept);
     EXPECT_EQ(first->unit_forwards(), 4 * kept);  // the cut batch runs whole
+    // Each mask alone: the same values, bit for bit, for more unit forwards.
+    auto alone_runner = JobRunner::Create(
+        {.device = "cpu", .num_threads = 1, .max_batch = 4, .prefix_reuse = false});
+    ASSERT_TRUE(alone_runner.ok());
+    auto alone = (*alone_runner)->Run(job(0, 8), [] { return false; });
+    ASSERT_TRUE(alone.ok()) << alone.status();
+    for (int m = 0; m < 3; ++m) EXPECT_EQ(alone->values(m).sum(), whole->values(m).sum());
+    EXPECT_EQ(alone->unit_forwards(),
+              8 * (6 + 4 + 0 + (kind == v1::VALUE_KIND_LOGIT_DISTANCE ? 6 : 0)));
     EXPECT_EQ(whole->tokens(), 8 * 16 * (kind == v1::VALUE_KIND_LOSS ? 3 : 4));
   }
 }
@@ -317,12 +328,14 @@ TEST_F(JobRunnerTest, BadSpecsAreRejectedWithCodesThatSayWhetherToRetry) {
 }
 
 TEST_F(JobRunnerTest, AStopRequestCancelsTheJob) {
-  v1::JobSpec spec = CalibrationJob(v1::JOB_KIND_COALITIONS, 0, 4);
+  // Two batches of 4 sequences; the job checks before each (all of its masks run per batch).
+  v1::JobSpec spec = CalibrationJob(v1::JOB_KIND_COALITIONS, 0, 8);
   spec.set_value_kind(v1::VALUE_KIND_LOSS);
   for (int i = 0; i < 3; ++i) spec.add_masks(kAll);
   int polls = 0;
-  auto result = runner_->Run(spec, [&] { return ++polls > 2; });
+  auto result = runner_->Run(spec, [&] { return ++polls > 1; });
   EXPECT_EQ(result.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(polls, 2);
 }
 
 TEST_F(JobRunnerTest, SwitchingModelsReloadsAndCountsLoads) {
