@@ -31,6 +31,7 @@ bench: build
 	$(BUILD)/bench/engine_bench
 	$(BUILD)/bench/prefix_reuse_bench
 	$(BUILD)/bench/service_bench
+	$(BUILD)/bench/shapley_validation_bench
 
 format:
 	git ls-files --cached --others --exclude-standard '*.h' '*.cc' | xargs clang-format -i

@@ -136,10 +136,11 @@ int Main(int argc, char** argv) {
   }
   const Engine& engine = **created;
   const int layers = engine.config().num_hidden_layers;
-  // 16 sequences of 128 random tokens: two batches of the engine's default 8.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // rows appear as they are measured
+  // 8 sequences of 128 random tokens: one batch of the engine's default 8.
   std::mt19937_64 rng(7);
   std::uniform_int_distribution<int32_t> token(0, engine.config().vocab_size - 1);
-  TokenSequences sequences(16, std::vector<int32_t>(128));
+  TokenSequences sequences(8, std::vector<int32_t>(128));
   for (auto& s : sequences) {
     for (int32_t& t : s) t = token(rng);
   }
