@@ -26,6 +26,7 @@ void WorkerClient::RunJob(Job* job) {
     absl::MutexLock lock(&executor_mu_);
     loads = -options_.executor->model_loads();
     if (!job->stop) {
+      Log(absl::StrCat(Describe(job->lease), ": started"));
       result = options_.executor->Run(job->lease.spec(), [job] { return job->stop.load(); });
     } else {
       result = absl::CancelledError("stopped before it started");
