@@ -71,8 +71,8 @@ TEST_F(BundledModelTest, FullModelIsWellAboveChanceWhereTheThresholdsAreMet) {
   EXPECT_GE(full_->arc.acc.accuracy, 0.45);       // chance about 0.25 (3-5 choices)
   EXPECT_GE(full_->gsm8k.strict.accuracy, 0.10);  // chance 0
   EXPECT_LT(full_->perplexity.corpus_perplexity, 3.0);
-  RecordProperty("mmlu_accuracy", std::to_string(full_->mmlu.pooled.accuracy));    // want >= 0.50
-  RecordProperty("boolq_accuracy", std::to_string(full_->boolq.acc.accuracy));     // want >= 0.70
+  RecordProperty("mmlu_accuracy", std::to_string(full_->mmlu.pooled.accuracy));  // want >= 0.50
+  RecordProperty("boolq_accuracy", std::to_string(full_->boolq.acc.accuracy));   // want >= 0.70
 }
 
 TEST_F(BundledModelTest, AccuracyFallsAsBlocksAreRemovedInCosineOrder) {
