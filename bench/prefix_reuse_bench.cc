@@ -119,7 +119,7 @@ void Row(const Engine& engine, const TokenSequences& sequences, const char* name
   const Measured shared = Run(engine, sequences, masks, job_size, true);
   const double forwards_ratio =
       static_cast<double>(alone.unit_forwards) / static_cast<double>(shared.unit_forwards);
-  std::printf("%-38s %6zu %14lld %12lld %7.2fx %9.2f %9.2f %7.2fx %6s\n", name, masks.size(),
+  std::printf("%-50s %6zu %14lld %12lld %7.2fx %9.2f %9.2f %7.2fx %6s\n", name, masks.size(),
               static_cast<long long>(alone.unit_forwards),
               static_cast<long long>(shared.unit_forwards), forwards_ratio, alone.seconds,
               shared.seconds, alone.seconds / shared.seconds,
@@ -147,7 +147,7 @@ int Main(int argc, char** argv) {
   std::printf("prefix reuse bench: %s, %d layers, hidden %d; %zu sequences x %zu tokens; %s\n\n",
               model.c_str(), layers, engine.config().hidden_size, sequences.size(),
               sequences[0].size(), engine.description().c_str());
-  std::printf("%-38s %6s %14s %12s %8s %9s %9s %8s %6s\n", "workload", "masks", "unit-fwd alone",
+  std::printf("%-50s %6s %14s %12s %8s %9s %9s %8s %6s\n", "workload", "masks", "unit-fwd alone",
               "shared", "ratio", "s alone", "s shared", "speedup", "same");
 
   Row(engine, sequences, "leave-one-out, blocks", LeaveOneOut(layers, true, layers), 0);
