@@ -351,6 +351,7 @@ absl::Status TrainCommand(const FlagSet& flags) {
   DEPTHLAB_ASSIGN_OR_RETURN(o.warmup_steps, flags.GetInt("warmup", 1));
   DEPTHLAB_ASSIGN_OR_RETURN(o.learning_rate, flags.GetDouble("lr"));
   DEPTHLAB_ASSIGN_OR_RETURN(o.min_learning_rate, flags.GetDouble("min-lr"));
+  DEPTHLAB_ASSIGN_OR_RETURN(o.answer_weight, flags.GetDouble("answer-weight"));
   DEPTHLAB_ASSIGN_OR_RETURN(o.eval_every, flags.GetInt("eval-every", 0));
   DEPTHLAB_ASSIGN_OR_RETURN(o.checkpoint_every, flags.GetInt("checkpoint-every", 1));
   DEPTHLAB_ASSIGN_OR_RETURN(o.threads, flags.GetInt("threads", 0));
@@ -452,6 +453,8 @@ int RunTrain(int argc, char** argv) {
   flags.String("warmup", "100", "linear warm-up steps");
   flags.String("lr", "3e-3", "peak learning rate (AdamW, cosine decay)");
   flags.String("min-lr", "3e-4", "final learning rate");
+  flags.String("answer-weight", "1",
+               "loss weight of the token after each \"Answer:\" (1 = plain language-model loss)");
   flags.String("eval-every", "200", "steps between held-out evaluations (0 = never)");
   flags.String("checkpoint-every", "100", "steps between resumable state checkpoints");
   flags.String("threads", "0", "CPU threads (0 = every core)");

@@ -9,6 +9,7 @@
 #include <torch/optim/adamw.h>
 #include <torch/serialize.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -162,12 +163,35 @@ at::Tensor SampleBatch(const std::vector<int32_t>& stream, int batch, int seq_le
   return out;
 }
 
-at::Tensor BatchLoss(const Decoder& d, const at::Tensor& window) {
+// AnswerWeights of each window [batch, seq + 1] of the batch: [batch, seq] float.
+at::Tensor WindowWeights(const at::Tensor& windows, const std::vector<int32_t>& pattern,
+                         double weight) {
+  const int64_t batch = windows.size(0), seq = windows.size(1) - 1;
+  const at::Tensor cpu = windows.to(at::kCPU, at::kLong).contiguous();
+  std::vector<float> all;
+  for (int64_t b = 0; b < batch; ++b) {
+    const int64_t* row = cpu.data_ptr<int64_t>() + b * (seq + 1);
+    const std::vector<float> w =
+        AnswerWeights(std::vector<int32_t>(row, row + seq), pattern, weight);
+    all.insert(all.end(), w.begin(), w.end());
+  }
+  return at::tensor(all, at::kFloat).reshape({batch, seq}).to(windows.device());
+}
+
+// Mean next-token NLL of the windows, weighted per target when `weights` is defined.
+at::Tensor BatchLoss(const Decoder& d, const at::Tensor& window, const at::Tensor& weights = {}) {
   const int64_t seq = window.size(1) - 1;
   const at::Tensor input = window.narrow(1, 0, seq), target = window.narrow(1, 1, seq);
   const UnitMask all = UnitMask::AllKept(d.config().num_hidden_layers);
   const at::Tensor logits = d.Head(d.RunUnits(d.Embed(input), 0, d.num_units(), all, {}));
-  return at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}), target.reshape({-1}));
+  if (!weights.defined()) {  // the plain loss
+    return at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}), target.reshape({-1}));
+  }
+  const at::Tensor nll =
+      at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}), target.reshape({-1}),
+                             /*weight=*/{}, at::Reduction::None);
+  const at::Tensor w = weights.reshape({-1});
+  return (nll * w).sum() / w.sum();
 }
 
 double LearningRate(const TrainerOptions& o, int step) {
@@ -216,6 +240,8 @@ class Run {
 
   int step() const { return step_; }
   bool resumed() const { return resumed_; }
+  // The tokens of "Answer:" as the corpus has them; empty = plain loss.
+  void set_answer_pattern(std::vector<int32_t> pattern) { answer_pattern_ = std::move(pattern); }
 
   double Step(const std::vector<int32_t>& stream) {
     const double lr = LearningRate(o_, step_);
@@ -223,8 +249,11 @@ class Run {
       static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     }
     optimizer_->zero_grad();
-    at::Tensor loss =
-        BatchLoss(*decoder_, SampleBatch(stream, o_.batch_size, o_.seq_len, o_.seed, step_));
+    const at::Tensor window = SampleBatch(stream, o_.batch_size, o_.seq_len, o_.seed, step_);
+    at::Tensor loss = BatchLoss(*decoder_, window,
+                                answer_pattern_.empty()
+                                    ? at::Tensor()
+                                    : WindowWeights(window, answer_pattern_, o_.answer_weight));
     loss.backward();
     std::vector<at::Tensor> all;
     for (const auto& [name, t] : params_) all.push_back(t);
@@ -281,6 +310,7 @@ class Run {
   std::string state_dir_;
   std::unique_ptr<Decoder> decoder_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::vector<int32_t> answer_pattern_;
   int step_ = 0;
   double last_lr_ = 0;
   bool resumed_ = false;
@@ -337,7 +367,36 @@ absl::Status TrainLoop(const TrainerOptions& o, Run& run, const std::vector<int3
   return run.Export();
 }
 
+// The tokens "Answer:" has in the corpus, where it follows a newline: the suffix of the encoding
+// of "?\nAnswer:" after that of "?\n". NotFound if the stream never contains them.
+absl::StatusOr<std::vector<int32_t>> AnswerPattern(const Tokenizer& tok,
+                                                   const std::vector<int32_t>& stream) {
+  DEPTHLAB_ASSIGN_OR_RETURN(std::vector<int32_t> with, tok.Encode("?\nAnswer:", false));
+  DEPTHLAB_ASSIGN_OR_RETURN(std::vector<int32_t> without, tok.Encode("?\n", false));
+  if (with.size() <= without.size() || !std::equal(without.begin(), without.end(), with.begin())) {
+    return absl::FailedPreconditionError(
+        "train: answer_weight: the tokenizer does not split \"?\\nAnswer:\" after the newline");
+  }
+  const std::vector<int32_t> pattern(with.begin() + without.size(), with.end());
+  if (std::search(stream.begin(), stream.end(), pattern.begin(), pattern.end()) == stream.end()) {
+    return absl::NotFoundError("train: answer_weight: the corpus has no \"Answer:\" lines");
+  }
+  return pattern;
+}
+
 }  // namespace
+
+std::vector<float> AnswerWeights(const std::vector<int32_t>& inputs,
+                                 const std::vector<int32_t>& pattern, double weight) {
+  std::vector<float> out(inputs.size(), 1.0f);
+  if (pattern.empty() || inputs.size() < pattern.size()) return out;
+  for (size_t t = pattern.size() - 1; t < inputs.size(); ++t) {
+    if (std::equal(pattern.begin(), pattern.end(), inputs.begin() + (t + 1 - pattern.size()))) {
+      out[t] = static_cast<float>(weight);
+    }
+  }
+  return out;
+}
 
 ModelConfig DefaultTinyConfig() {
   ModelConfig c;
@@ -361,6 +420,10 @@ absl::Status Train(const TrainerOptions& o,
   if (o.seq_len < 8 || o.batch_size < 1 || o.steps < 1) {
     return absl::InvalidArgumentError("train: seq_len >= 8, batch_size >= 1 and steps >= 1 needed");
   }
+  if (!(o.answer_weight > 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("train: answer_weight must be > 0 (got ", o.answer_weight, ")"));
+  }
   std::error_code ec;
   fs::create_directories(o.out_dir + "/train_state", ec);
   if (ec) return absl::PermissionDeniedError(absl::StrCat(o.out_dir, ": ", ec.message()));
@@ -382,6 +445,10 @@ absl::Status Train(const TrainerOptions& o,
   try {
     Run run(o, config, InitParameters(config, o.seed));
     DEPTHLAB_RETURN_IF_ERROR(run.Setup());
+    if (o.answer_weight != 1) {
+      DEPTHLAB_ASSIGN_OR_RETURN(std::vector<int32_t> pattern, AnswerPattern(*tok, stream));
+      run.set_answer_pattern(std::move(pattern));
+    }
     return TrainLoop(o, run, stream, EvalWindows(o, eval_stream), progress);
   } catch (const c10::Error& e) {
     return absl::InternalError(absl::StrCat("train: libtorch: ", e.what_without_backtrace()));

@@ -44,6 +44,10 @@ struct TrainerOptions {
   // to `steps`.
   int stop_at_step = 0;
   uint64_t seed = 1;
+  // Loss weight of the token right after each "Answer:" in the corpus (the answer letter of a
+  // multiple-choice block, BoolQ's yes/no, the start of a worked answer); other tokens weigh 1 and
+  // the loss is the weighted mean. 1 = the plain language-model loss. Held-out loss stays plain.
+  double answer_weight = 1;
 };
 
 struct TrainProgress {
@@ -60,6 +64,11 @@ struct TrainProgress {
 
 // Default architecture of the bundled model: llama, 8 layers, hidden 256, GQA 8/4 heads.
 ModelConfig DefaultTinyConfig();
+
+// Loss weights of the targets of one window of input tokens (target t follows inputs[t]):
+// `weight` where the inputs ending at t are `pattern`, else 1.
+std::vector<float> AnswerWeights(const std::vector<int32_t>& inputs,
+                                 const std::vector<int32_t>& pattern, double weight);
 
 // Runs (or resumes) training; `progress` is called after every step.
 absl::Status Train(const TrainerOptions& options,

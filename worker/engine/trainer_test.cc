@@ -102,6 +102,25 @@ TEST_F(TrainerTest, InterruptedAndResumedRunEqualsUninterrupted) {
   EXPECT_EQ(ReadFile(straight.Sub("model.safetensors")), ReadFile(sliced.Sub("model.safetensors")));
 }
 
+TEST(AnswerWeightsTest, WeighTheTargetRightAfterEachOccurrenceOfThePattern) {
+  // Inputs 5 9 7 | 5 9 | 5: the pattern (5, 9) ends at inputs 1 and 4, so targets 1 and 4 (the
+  // tokens after it) weigh 8; a pattern cut by the window's start or end weighs nothing.
+  EXPECT_EQ(AnswerWeights({5, 9, 7, 5, 9, 5}, {5, 9}, 8.0), (std::vector<float>{1, 8, 1, 1, 8, 1}));
+  EXPECT_EQ(AnswerWeights({9, 7, 5}, {5, 9}, 8.0), (std::vector<float>{1, 1, 1}));
+  EXPECT_EQ(AnswerWeights({5}, {5, 9}, 8.0), (std::vector<float>{1}));
+}
+
+TEST_F(TrainerTest, AnAnswerWeightNeedsAnswerLinesInTheCorpus) {
+  TempDir out;
+  TrainerOptions o = Options(out.path(), 2);
+  o.answer_weight = 0;
+  EXPECT_EQ(Train(o, [](const TrainProgress&) {}).code(), absl::StatusCode::kInvalidArgument);
+  o.answer_weight = 4;  // the test corpus is prose about cats and dogs: no "Answer:" lines
+  const absl::Status s = Train(o, [](const TrainProgress&) {});
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
+  EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("no \"Answer:\" lines"));
+}
+
 TEST_F(TrainerTest, BadOptionsAreInvalidArgument) {
   TempDir out;
   TrainerOptions o = Options(out.path(), 10);
