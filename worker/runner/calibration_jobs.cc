@@ -54,6 +54,15 @@ absl::Status ForEachAlignedBatch(
   return absl::OkStatus();
 }
 
+// The engine's masks of a job, and one empty MaskValue per mask named by its bits.
+void StartValues(const std::vector<NamedMask>& masks, std::vector<engine::UnitMask>* unit_masks,
+                 std::vector<v1::MaskValue>* values) {
+  for (const NamedMask& m : masks) {
+    unit_masks->push_back(m.mask);
+    values->emplace_back().set_mask(m.bits);
+  }
+}
+
 }  // namespace
 
 absl::Status ProfileShard(const engine::Engine& engine, const SequenceShard& shard,
@@ -73,11 +82,8 @@ absl::Status LossValues(const engine::Engine& engine, const SequenceShard& shard
                         const std::vector<NamedMask>& masks, const engine::MaskSetOptions& options,
                         const std::function<bool()>& should_stop, v1::JobResult* result) {
   std::vector<engine::UnitMask> unit_masks;
-  std::vector<v1::MaskValue> values(masks.size());
-  for (size_t i = 0; i < masks.size(); ++i) {
-    unit_masks.push_back(masks[i].mask);
-    values[i].set_mask(masks[i].bits);
-  }
+  std::vector<v1::MaskValue> values;
+  StartValues(masks, &unit_masks, &values);
   DEPTHLAB_RETURN_IF_ERROR(ForEachAlignedBatch(
       shard, batch, should_stop,
       [&](const engine::TokenSequences& sequences, size_t from, size_t to) -> absl::Status {
@@ -103,11 +109,8 @@ absl::Status DistanceValues(const engine::Engine& engine, const SequenceShard& s
                             const std::function<bool()>& should_stop, v1::JobResult* result) {
   const engine::UnitMask full = engine::UnitMask::AllKept(engine.config().num_hidden_layers);
   std::vector<engine::UnitMask> unit_masks;
-  std::vector<v1::MaskValue> values(masks.size());
-  for (size_t i = 0; i < masks.size(); ++i) {
-    unit_masks.push_back(masks[i].mask);
-    values[i].set_mask(masks[i].bits);
-  }
+  std::vector<v1::MaskValue> values;
+  StartValues(masks, &unit_masks, &values);
   DEPTHLAB_RETURN_IF_ERROR(ForEachAlignedBatch(
       shard, batch, should_stop,
       [&](const engine::TokenSequences& sequences, size_t from, size_t to) -> absl::Status {
