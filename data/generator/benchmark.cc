@@ -26,6 +26,8 @@ absl::Status Validate(const GeneratorOptions& o) {
       {"calibration_test", o.calibration_test},
       {"corpus.statement_repeats", o.corpus.statement_repeats},
       {"corpus.drill_repeats", o.corpus.drill_repeats},
+      {"corpus.copy_drill_documents", o.corpus.copy_drill_documents},
+      {"corpus.copy_drills_per_document", o.corpus.copy_drills_per_document},
   };
   for (const auto& [name, value] : sizes) {
     if (value < 0) return absl::InvalidArgumentError(absl::StrCat(name, ": ", value, " < 0"));

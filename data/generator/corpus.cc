@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -109,7 +110,62 @@ void AppendGsm8kBlocks(const std::vector<Gsm8kItem>& items, int size, Strings* d
   }
 }
 
+// Every entity, relation value and material name, once each, in world order.
+Strings DrillWords(const World& world) {
+  Strings words;
+  std::set<std::string> seen;
+  const auto add = [&](const std::string& w) {
+    if (seen.insert(w).second) words.push_back(w);
+  };
+  for (const Subject& s : world.subjects) {
+    for (const std::string& e : s.entities) add(e);
+    for (const Relation& r : s.relations) {
+      for (const std::string& v : r.values) add(v);
+    }
+  }
+  for (const Material& m : world.materials) add(m.name);
+  return words;
+}
+
+Strings PickWords(const Strings& words, int k, Rng& rng) {
+  Strings out;
+  for (int i : rng.Sample(static_cast<int>(words.size()), k)) out.push_back(words[i]);
+  return out;
+}
+
+// "a, b and c"
+std::string ListedWithAnd(const Strings& words) {
+  if (words.size() == 1) return words[0];
+  return absl::StrCat(absl::StrJoin(words.begin(), words.end() - 1, ", "), " and ", words.back());
+}
+
 }  // namespace
+
+std::string CopyDrill(const std::vector<std::string>& words, Rng& rng) {
+  switch (rng.Uniform(3)) {
+    case 0: {
+      const std::string list = absl::StrJoin(PickWords(words, rng.Range(3, 8), rng), ", ");
+      return absl::StrCat("Say these again: ", list, ".\nAgain: ", list, ".");
+    }
+    case 1: {
+      const Strings options = PickWords(words, 4, rng);
+      const int answer = rng.Uniform(4);
+      return absl::StrCat("Which of these is ", options[answer], "?\nA. ", options[0], "\nB. ",
+                          options[1], "\nC. ", options[2], "\nD. ", options[3],
+                          "\nAnswer: ", std::string(1, static_cast<char>('A' + answer)));
+    }
+    default: {
+      Strings picked = PickWords(words, rng.Range(3, 6), rng);
+      const std::string asked = picked.back();  // held back: the "no" answer
+      picked.pop_back();
+      const bool yes = rng.Chance(0.5);
+      const std::string question = yes ? rng.Pick(picked) : asked;
+      return absl::StrCat("The box holds ", ListedWithAnd(picked),
+                          ".\nQuestion: does the box hold ", question,
+                          "?\nAnswer: ", yes ? "yes" : "no");
+    }
+  }
+}
 
 std::string MmluHeader(const std::string& words) {
   return absl::StrCat("The following are multiple choice questions (with answers) about ", words,
@@ -153,6 +209,14 @@ std::vector<std::string> BuildCorpus(const World& world, const Benchmark& tasks,
     docs.push_back(std::move(drill));
   }
   docs.insert(docs.end(), tasks.calibration.train.begin(), tasks.calibration.train.end());
+  const Strings words = DrillWords(world);
+  Rng drills(seed, "copy_drills");
+  for (int d = 0; d < options.copy_drill_documents; ++d) {
+    Strings doc;
+    for (int k = 0; k < options.copy_drills_per_document; ++k)
+      doc.push_back(CopyDrill(words, drills));
+    docs.push_back(absl::StrJoin(doc, "\n\n"));
+  }
   rng.Shuffle(docs);
   return docs;
 }
