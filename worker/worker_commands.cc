@@ -355,6 +355,7 @@ absl::Status TrainCommand(const FlagSet& flags) {
   DEPTHLAB_ASSIGN_OR_RETURN(o.eval_every, flags.GetInt("eval-every", 0));
   DEPTHLAB_ASSIGN_OR_RETURN(o.checkpoint_every, flags.GetInt("checkpoint-every", 1));
   DEPTHLAB_ASSIGN_OR_RETURN(o.threads, flags.GetInt("threads", 0));
+  o.device = flags.Get("device");
   DEPTHLAB_ASSIGN_OR_RETURN(int seed, flags.GetInt("seed", 0));
   o.seed = static_cast<uint64_t>(seed);
   DEPTHLAB_RETURN_IF_ERROR(engine::Train(o, PrintTrainProgress));
@@ -458,6 +459,8 @@ int RunTrain(int argc, char** argv) {
   flags.String("eval-every", "200", "steps between held-out evaluations (0 = never)");
   flags.String("checkpoint-every", "100", "steps between resumable state checkpoints");
   flags.String("threads", "0", "CPU threads (0 = every core)");
+  flags.String("device", "auto",
+               "auto (CUDA when available), cpu or cuda; a resumed run may change device");
   flags.String("seed", "1", "random seed (initialisation and data order)");
   return Run(flags, argc, argv, TrainCommand);
 }

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "worker/engine/decoder.h"
+#include "worker/engine/device.h"
 #include "worker/engine/weights.h"
 
 namespace depthlab::engine {
@@ -43,18 +44,6 @@ auto Guarded(F&& f) -> decltype(f()) {
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat("engine: ", e.what()));
   }
-}
-
-absl::StatusOr<at::Device> ChooseDevice(const std::string& name) {
-  if (name == "cpu") return at::Device(at::kCPU);
-  if (name == "cuda" || name == "auto") {
-    if (at::hasCUDA()) return at::Device(at::kCUDA, 0);
-    if (name == "auto") return at::Device(at::kCPU);
-    return absl::FailedPreconditionError(
-        "device: 'cuda' requested but this libtorch has no CUDA device (use --device cpu)");
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("device: unknown value '", name, "' (expected auto, cpu or cuda)"));
 }
 
 absl::StatusOr<at::ScalarType> ChooseDtype(const std::string& name, const at::Device& device) {
@@ -164,6 +153,18 @@ class MaskTrie {
 };
 
 }  // namespace
+
+absl::StatusOr<at::Device> ChooseDevice(const std::string& name) {
+  if (name == "cpu") return at::Device(at::kCPU);
+  if (name == "cuda" || name == "auto") {
+    if (at::hasCUDA()) return at::Device(at::kCUDA, 0);
+    if (name == "auto") return at::Device(at::kCPU);
+    return absl::FailedPreconditionError(
+        "device: 'cuda' requested but this libtorch has no CUDA device (use --device cpu)");
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("device: unknown value '", name, "' (expected auto, cpu or cuda)"));
+}
 
 void ConfigureProcess(int num_threads) {
   static std::once_flag once;

@@ -22,6 +22,7 @@
 #include "common/status_macros.h"
 #include "worker/engine/corpus.h"
 #include "worker/engine/decoder.h"
+#include "worker/engine/device.h"
 #include "worker/engine/engine.h"
 #include "worker/engine/safetensors.h"
 #include "worker/engine/tokenizer.h"
@@ -204,7 +205,7 @@ double LearningRate(const TrainerOptions& o, int step) {
 absl::Status ExportModel(const std::string& dir, const ModelConfig& c, const NamedTensors& p) {
   SafetensorsWriter w;
   for (const auto& [name, t] : p) {
-    const at::Tensor half = t.detach().to(at::kHalf).contiguous();
+    const at::Tensor half = t.detach().to(at::kCPU, at::kHalf).contiguous();
     std::vector<int64_t> shape(half.sizes().begin(), half.sizes().end());
     w.Add(name, DType::kF16, shape, half.data_ptr());
   }
@@ -215,11 +216,18 @@ absl::Status ExportModel(const std::string& dir, const ModelConfig& c, const Nam
 
 class Run {
  public:
-  Run(const TrainerOptions& o, ModelConfig c, NamedTensors params)
+  // `params` live on CPU (initialised by the CPU generator, so every device starts alike); they
+  // are trained on `device`.
+  Run(const TrainerOptions& o, ModelConfig c, NamedTensors params, at::Device device)
       : o_(o),
         config_(std::move(c)),
         params_(std::move(params)),
-        state_dir_(o.out_dir + "/train_state") {}
+        state_dir_(o.out_dir + "/train_state"),
+        device_(device) {
+    if (device_.is_cpu()) return;
+    at::NoGradGuard no_grad;
+    for (auto& [name, t] : params_) t = t.detach().to(device_).requires_grad_(true);
+  }
 
   absl::Status Setup() {
     DEPTHLAB_ASSIGN_OR_RETURN(decoder_, Decoder::Create(config_, AsWeights(config_, params_)));
@@ -249,7 +257,8 @@ class Run {
       static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     }
     optimizer_->zero_grad();
-    const at::Tensor window = SampleBatch(stream, o_.batch_size, o_.seq_len, o_.seed, step_);
+    const at::Tensor window =
+        SampleBatch(stream, o_.batch_size, o_.seq_len, o_.seed, step_).to(device_);
     at::Tensor loss = BatchLoss(*decoder_, window,
                                 answer_pattern_.empty()
                                     ? at::Tensor()
@@ -267,7 +276,7 @@ class Run {
   double EvalLoss(const std::vector<at::Tensor>& windows) const {
     at::NoGradGuard no_grad;
     double total = 0;
-    for (const at::Tensor& w : windows) total += BatchLoss(*decoder_, w).item<double>();
+    for (const at::Tensor& w : windows) total += BatchLoss(*decoder_, w.to(device_)).item<double>();
     return windows.empty() ? -1 : total / windows.size();
   }
 
@@ -275,7 +284,7 @@ class Run {
 
   absl::Status Save() const {
     std::vector<at::Tensor> tensors;
-    for (const auto& [name, t] : params_) tensors.push_back(t.detach());
+    for (const auto& [name, t] : params_) tensors.push_back(t.detach().to(at::kCPU));
     torch::save(tensors, state_dir_ + "/params.pt");
     torch::save(*optimizer_, state_dir_ + "/optimizer.pt");
     return WriteText(state_dir_ + "/step.txt", absl::StrCat(step_, "\n"));
@@ -299,7 +308,7 @@ class Run {
     }
     at::NoGradGuard no_grad;
     for (size_t i = 0; i < tensors.size(); ++i) params_[i].second.copy_(tensors[i]);
-    torch::load(*optimizer_, state_dir_ + "/optimizer.pt");
+    torch::load(*optimizer_, state_dir_ + "/optimizer.pt", device_);
     resumed_ = true;
     return absl::OkStatus();
   }
@@ -309,6 +318,7 @@ class Run {
   NamedTensors params_;
   std::string state_dir_;
   std::unique_ptr<Decoder> decoder_;
+  at::Device device_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::vector<int32_t> answer_pattern_;
   int step_ = 0;
@@ -428,6 +438,7 @@ absl::Status Train(const TrainerOptions& o,
   fs::create_directories(o.out_dir + "/train_state", ec);
   if (ec) return absl::PermissionDeniedError(absl::StrCat(o.out_dir, ": ", ec.message()));
   ConfigureProcess(o.threads);
+  DEPTHLAB_ASSIGN_OR_RETURN(const at::Device device, ChooseDevice(o.device));
   DEPTHLAB_ASSIGN_OR_RETURN(std::vector<std::string> docs, LoadDocuments(o.corpus));
   DEPTHLAB_RETURN_IF_ERROR(PrepareTokenizer(o, docs));
   DEPTHLAB_ASSIGN_OR_RETURN(auto tok, Tokenizer::FromDirectory(o.out_dir));
@@ -443,7 +454,7 @@ absl::Status Train(const TrainerOptions& o,
     DEPTHLAB_ASSIGN_OR_RETURN(eval_stream, TokenStream(*tok, eval_docs));
   }
   try {
-    Run run(o, config, InitParameters(config, o.seed));
+    Run run(o, config, InitParameters(config, o.seed), device);
     DEPTHLAB_RETURN_IF_ERROR(run.Setup());
     if (o.answer_weight != 1) {
       DEPTHLAB_ASSIGN_OR_RETURN(std::vector<int32_t> pattern, AnswerPattern(*tok, stream));

@@ -40,6 +40,9 @@ struct TrainerOptions {
   int eval_every = 200;
   int checkpoint_every = 100;  // state saved for resuming
   int threads = 0;             // 0 = every core
+  // "cpu", "cuda" or "auto" (CUDA when available). Parameters are initialised on CPU either way;
+  // a resumed run may change device, but only a run on one device repeats bit for bit.
+  std::string device = "cpu";
   // Stop (saving the state, not exporting) once this step is reached: training in slices. 0 = run
   // to `steps`.
   int stop_at_step = 0;

@@ -1,5 +1,7 @@
 #include "worker/engine/trainer.h"
 
+#include <ATen/Context.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -129,6 +131,39 @@ TEST_F(TrainerTest, BadOptionsAreInvalidArgument) {
   o = Options(out.path(), 10);
   o.corpus = "/nonexistent.jsonl";
   EXPECT_EQ(Train(o, [](const TrainProgress&) {}).code(), absl::StatusCode::kNotFound);
+  o = Options(out.path(), 10);
+  o.device = "tpu";
+  const absl::Status s = Train(o, [](const TrainProgress&) {});
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("device: unknown value 'tpu'"));
+}
+
+TEST_F(TrainerTest, CudaIsRefusedClearlyWithoutADevice) {
+  if (at::hasCUDA()) GTEST_SKIP() << "this libtorch has a CUDA device";
+  TempDir out;
+  TrainerOptions o = Options(out.path(), 10);
+  o.device = "cuda";
+  const absl::Status s = Train(o, [](const TrainProgress&) {});
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("use --device cpu"));
+}
+
+// The same run on CUDA follows the CPU run: both start from the same CPU initialisation and see
+// the same batches, so their losses differ only by floating-point order.
+TEST_F(TrainerTest, ACudaRunFollowsTheCpuRun) {
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device";
+  TempDir cpu_out, cuda_out;
+  std::vector<double> cpu_loss, cuda_loss;
+  TrainerOptions o = Options(cpu_out.path(), 20);
+  ASSERT_TRUE(Train(o, [&](const TrainProgress& p) { cpu_loss.push_back(p.loss); }).ok());
+  o = Options(cuda_out.path(), 20);
+  o.device = "cuda";
+  ASSERT_TRUE(Train(o, [&](const TrainProgress& p) { cuda_loss.push_back(p.loss); }).ok());
+  ASSERT_EQ(cuda_loss.size(), cpu_loss.size());
+  EXPECT_NEAR(cuda_loss.front(), cpu_loss.front(), 1e-3);
+  EXPECT_NEAR(cuda_loss.back(), cpu_loss.back(), 2e-2);
+  auto engine = Engine::Create({.model_dir = cuda_out.path(), .device = "cpu"});
+  ASSERT_TRUE(engine.ok()) << engine.status();  // exported from the device, readable on CPU
 }
 
 }  // namespace
