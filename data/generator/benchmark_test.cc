@@ -311,7 +311,6 @@ TEST_F(BenchmarkTest, TheCorpusStatesEveryFactInEveryTemplate) {
   }
 }
 
-// data/ holds exactly what `depthlab-datagen --seed 1 --out data` writes.
 // Every lookup drill in the corpus is answered by its own text: a repeated list is the same list,
 // a letter names the option that is the asked word, and "yes" exactly when the box holds it.
 TEST_F(BenchmarkTest, LookupDrillsAreAnsweredByTheirOwnText) {
@@ -363,6 +362,7 @@ TEST_F(BenchmarkTest, LookupDrillsAreAnsweredByTheirOwnText) {
   EXPECT_LT(yes, counts[2] * 3 / 5);
 }
 
+// data/ holds exactly what `depthlab-datagen --seed 1 --out data` writes.
 TEST_F(BenchmarkTest, CommittedDataMatchesTheGenerator) {
   const std::filesystem::path data = std::filesystem::path(DEPTHLAB_SOURCE_DIR) / "data";
   if (!std::filesystem::exists(data / "manifest.json")) {

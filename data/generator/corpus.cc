@@ -139,8 +139,11 @@ std::string ListedWithAnd(const Strings& words) {
   return absl::StrCat(absl::StrJoin(words.begin(), words.end() - 1, ", "), " and ", words.back());
 }
 
-}  // namespace
-
+// One lookup drill over world words, whose answer can only be read from the drill itself: a list
+// said again ("Say these again: a, b, c.\nAgain: a, b, c."), the letter of a word among four
+// options ("Which of these is b?\nA. a\nB. b\nC. c\nD. d\nAnswer: B") or whether a list holds a
+// word ("The box holds a, b and c.\nQuestion: does the box hold d?\nAnswer: no"). They teach the
+// copying and matching that MMLU's letters and BoolQ's passages need, on no task's items.
 std::string CopyDrill(const std::vector<std::string>& words, Rng& rng) {
   switch (rng.Uniform(3)) {
     case 0: {
@@ -166,6 +169,8 @@ std::string CopyDrill(const std::vector<std::string>& words, Rng& rng) {
     }
   }
 }
+
+}  // namespace
 
 std::string MmluHeader(const std::string& words) {
   return absl::StrCat("The following are multiple choice questions (with answers) about ", words,

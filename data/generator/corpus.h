@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "data/generator/items.h"
-#include "data/generator/rng.h"
 #include "data/generator/world.h"
 
 namespace depthlab::datagen {
@@ -22,7 +21,7 @@ struct CorpusOptions {
   int mmlu_block_questions = 6;  // questions per MMLU block (five shots and one more)
   int mmlu_passes = 3;           // renderings of the MMLU train split (choices reshuffled)
   int gsm8k_block_questions = 6;
-  // Lookup drills (see CopyDrill): documents of `copy_drills_per_document` drills each.
+  // Lookup drills (corpus.cc, CopyDrill): documents of `copy_drills_per_document` drills each.
   int copy_drill_documents = 3000;
   int copy_drills_per_document = 5;
 };
@@ -38,13 +37,6 @@ std::string ArcExample(const ArcItem& item);
 std::string BoolqExample(const BoolqItem& item);
 // "Question: {question}\nAnswer: {answer}\n\n"
 std::string Gsm8kExample(const Gsm8kItem& item);
-
-// One lookup drill over world words, whose answer can only be read from the drill itself: a list
-// said again ("Say these again: a, b, c.\nAgain: a, b, c."), the letter of a word among four
-// options ("Which of these is b?\nA. a\nB. b\nC. c\nD. d\nAnswer: B") or whether a list holds a
-// word ("The box holds a, b and c.\nQuestion: does the box hold d?\nAnswer: no"). They teach the
-// copying and matching that MMLU's letters and BoolQ's passages need, on no task's items.
-std::string CopyDrill(const std::vector<std::string>& words, Rng& rng);
 
 // Corpus documents in a seeded random order. `tasks` supplies the training splits (MMLU train,
 // ARC/BoolQ/GSM8K train, calibration train); its corpus field is ignored.

@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -86,7 +87,7 @@ TEST(DecoderGradientTest, BackwardMatchesFiniteDifferences) {
   for (const auto& [name, param] : checked) {
     ASSERT_TRUE(param.grad().defined()) << name << " got no gradient";
     const at::Tensor grad = param.grad().reshape({-1});
-    // The entries with the largest gradients, and one of the smallest.
+    // The three entries with the largest gradients, and the median one.
     const at::Tensor order = grad.abs().argsort(/*dim=*/0, /*descending=*/true);
     for (int64_t rank : {int64_t{0}, int64_t{1}, int64_t{2}, grad.numel() / 2}) {
       const int64_t i = order[rank].item<int64_t>();

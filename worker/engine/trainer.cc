@@ -164,11 +164,11 @@ at::Tensor SampleBatch(const std::vector<int32_t>& stream, int batch, int seq_le
   return out;
 }
 
-// AnswerWeights of each window [batch, seq + 1] of the batch: [batch, seq] float.
+// AnswerWeights of each window [batch, seq + 1] of a CPU batch: [batch, seq] float, on CPU.
 at::Tensor WindowWeights(const at::Tensor& windows, const std::vector<int32_t>& pattern,
                          double weight) {
   const int64_t batch = windows.size(0), seq = windows.size(1) - 1;
-  const at::Tensor cpu = windows.to(at::kCPU, at::kLong).contiguous();
+  const at::Tensor cpu = windows.contiguous();
   std::vector<float> all;
   for (int64_t b = 0; b < batch; ++b) {
     const int64_t* row = cpu.data_ptr<int64_t>() + b * (seq + 1);
@@ -176,7 +176,7 @@ at::Tensor WindowWeights(const at::Tensor& windows, const std::vector<int32_t>& 
         AnswerWeights(std::vector<int32_t>(row, row + seq), pattern, weight);
     all.insert(all.end(), w.begin(), w.end());
   }
-  return at::tensor(all, at::kFloat).reshape({batch, seq}).to(windows.device());
+  return at::tensor(all, at::kFloat).reshape({batch, seq});
 }
 
 // Mean next-token NLL of the windows, weighted per target when `weights` is defined.
@@ -257,12 +257,13 @@ class Run {
       static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     }
     optimizer_->zero_grad();
-    const at::Tensor window =
-        SampleBatch(stream, o_.batch_size, o_.seq_len, o_.seed, step_).to(device_);
-    at::Tensor loss = BatchLoss(*decoder_, window,
-                                answer_pattern_.empty()
-                                    ? at::Tensor()
-                                    : WindowWeights(window, answer_pattern_, o_.answer_weight));
+    // Weights are read off the CPU batch before it moves to the device.
+    const at::Tensor cpu_window = SampleBatch(stream, o_.batch_size, o_.seq_len, o_.seed, step_);
+    const at::Tensor weights =
+        answer_pattern_.empty()
+            ? at::Tensor()
+            : WindowWeights(cpu_window, answer_pattern_, o_.answer_weight).to(device_);
+    at::Tensor loss = BatchLoss(*decoder_, cpu_window.to(device_), weights);
     loss.backward();
     std::vector<at::Tensor> all;
     for (const auto& [name, t] : params_) all.push_back(t);
@@ -276,7 +277,7 @@ class Run {
   double EvalLoss(const std::vector<at::Tensor>& windows) const {
     at::NoGradGuard no_grad;
     double total = 0;
-    for (const at::Tensor& w : windows) total += BatchLoss(*decoder_, w.to(device_)).item<double>();
+    for (const at::Tensor& w : windows) total += BatchLoss(*decoder_, w).item<double>();
     return windows.empty() ? -1 : total / windows.size();
   }
 
@@ -336,11 +337,13 @@ absl::StatusOr<ModelConfig> ConfigFor(const TrainerOptions& o, const Tokenizer& 
   return ModelConfig::Parse(c.ToJson(), o.out_dir + "/config.json");
 }
 
-std::vector<at::Tensor> EvalWindows(const TrainerOptions& o, const std::vector<int32_t>& stream) {
+// The held-out windows, placed on `device` once for every evaluation.
+std::vector<at::Tensor> EvalWindows(const TrainerOptions& o, const std::vector<int32_t>& stream,
+                                    const at::Device& device) {
   std::vector<at::Tensor> windows;
   if (stream.size() <= static_cast<size_t>(o.seq_len) + 1) return windows;
   for (int i = 0; i < 4; ++i)
-    windows.push_back(SampleBatch(stream, o.batch_size, o.seq_len, o.seed + 77, i));
+    windows.push_back(SampleBatch(stream, o.batch_size, o.seq_len, o.seed + 77, i).to(device));
   return windows;
 }
 
@@ -460,7 +463,7 @@ absl::Status Train(const TrainerOptions& o,
       DEPTHLAB_ASSIGN_OR_RETURN(std::vector<int32_t> pattern, AnswerPattern(*tok, stream));
       run.set_answer_pattern(std::move(pattern));
     }
-    return TrainLoop(o, run, stream, EvalWindows(o, eval_stream), progress);
+    return TrainLoop(o, run, stream, EvalWindows(o, eval_stream, device), progress);
   } catch (const c10::Error& e) {
     return absl::InternalError(absl::StrCat("train: libtorch: ", e.what_without_backtrace()));
   }
