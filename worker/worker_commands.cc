@@ -356,6 +356,8 @@ absl::Status TrainCommand(const FlagSet& flags) {
   DEPTHLAB_ASSIGN_OR_RETURN(o.checkpoint_every, flags.GetInt("checkpoint-every", 1));
   DEPTHLAB_ASSIGN_OR_RETURN(o.threads, flags.GetInt("threads", 0));
   o.device = flags.Get("device");
+  o.document_mask = flags.IsSet("document-mask");
+  o.init = flags.Get("init");
   DEPTHLAB_ASSIGN_OR_RETURN(int seed, flags.GetInt("seed", 0));
   o.seed = static_cast<uint64_t>(seed);
   DEPTHLAB_RETURN_IF_ERROR(engine::Train(o, PrintTrainProgress));
@@ -456,6 +458,12 @@ int RunTrain(int argc, char** argv) {
   flags.String("min-lr", "3e-4", "final learning rate");
   flags.String("answer-weight", "1",
                "loss weight of the token after each \"Answer:\" (1 = plain language-model loss)");
+  flags.Bool("document-mask",
+             "attend only within each document of a packed window, as each prompt is alone at "
+             "evaluation (default: across the window's earlier documents too)");
+  flags.String("init", "normal",
+               "attention initialisation: normal, or mimetic (query-key near the identity, so "
+               "tokens start out attending to copies of themselves)");
   flags.String("eval-every", "200", "steps between held-out evaluations (0 = never)");
   flags.String("checkpoint-every", "100", "steps between resumable state checkpoints");
   flags.String("threads", "0", "CPU threads (0 = every core)");

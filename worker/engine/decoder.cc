@@ -133,6 +133,10 @@ at::Tensor Decoder::Attention(int layer, const at::Tensor& x, AttentionContext& 
   if (need_mask && !cached_mask.defined()) {
     cached_mask = VisibleMask(ctx.start_pos, seq, keys,
                               windowed ? config_.sliding_window : std::nullopt, device());
+    if (ctx.documents.defined()) {  // and within the query's document: [B, T, S]
+      cached_mask =
+          cached_mask.unsqueeze(0) & ctx.documents.unsqueeze(2).eq(ctx.documents.unsqueeze(1));
+    }
   }
   const at::Tensor visible = need_mask ? cached_mask : at::Tensor();
   const int64_t rep = heads / kv_heads;
@@ -142,7 +146,9 @@ at::Tensor Decoder::Attention(int layer, const at::Tensor& x, AttentionContext& 
     const at::Tensor kr = rep > 1 ? k.repeat_interleave(rep, 1) : k;
     const at::Tensor vr = rep > 1 ? v.repeat_interleave(rep, 1) : v;
     const c10::optional<at::Tensor> attn_mask =
-        visible.defined() ? c10::optional<at::Tensor>(visible) : c10::nullopt;
+        !visible.defined()   ? c10::nullopt
+        : visible.dim() == 3 ? c10::optional<at::Tensor>(visible.unsqueeze(1))
+                             : c10::optional<at::Tensor>(visible);
     out = at::scaled_dot_product_attention(q, kr, vr, attn_mask);  // [B, heads, T, hd]
   }
 #endif
@@ -152,8 +158,10 @@ at::Tensor Decoder::Attention(int layer, const at::Tensor& x, AttentionContext& 
     const at::Tensor qg = q.reshape({batch, kv_heads, rep * seq, hd});
     at::Tensor scores = at::matmul(qg, k.transpose(-1, -2)) * (1.0 / std::sqrt(double(hd)));
     if (visible.defined()) {
-      scores = scores.masked_fill(visible.repeat({rep, 1}).logical_not(),
-                                  -std::numeric_limits<float>::infinity());
+      // Rows of qg are (head in group) * T + t, so the mask repeats `rep` times along queries.
+      const at::Tensor grouped =
+          visible.dim() == 3 ? visible.repeat({1, rep, 1}).unsqueeze(1) : visible.repeat({rep, 1});
+      scores = scores.masked_fill(grouped.logical_not(), -std::numeric_limits<float>::infinity());
     }
     const at::Tensor probs = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
     out = at::matmul(probs, v).view({batch, heads, seq, hd});
@@ -176,6 +184,20 @@ at::Tensor Decoder::RunUnits(at::Tensor h, int begin_unit, int end_unit, const U
     cache->values.resize(config_.num_hidden_layers);
   }
   AttentionContext ctx = MakeContext(start_pos, h.size(1), h.scalar_type());
+  return RunUnitsIn(ctx, std::move(h), begin_unit, end_unit, mask, replacements, cache, observer);
+}
+
+at::Tensor Decoder::RunDocuments(const at::Tensor& tokens, int64_t bos_id) const {
+  at::Tensor h = Embed(tokens);
+  AttentionContext ctx = MakeContext(0, h.size(1), h.scalar_type());
+  ctx.documents = tokens.to(device(), at::kLong).eq(bos_id).cumsum(1);
+  return RunUnitsIn(ctx, std::move(h), 0, num_units(), UnitMask::AllKept(config_.num_hidden_layers),
+                    {}, nullptr, nullptr);
+}
+
+at::Tensor Decoder::RunUnitsIn(AttentionContext& ctx, at::Tensor h, int begin_unit, int end_unit,
+                               const UnitMask& mask, const ReplacementTensorMap& replacements,
+                               KVCache* cache, const UnitObserver* observer) const {
   for (int u = begin_unit; u < end_unit; ++u) {
     const int layer = u / 2;
     if (mask.kept_flat(u)) {

@@ -66,6 +66,12 @@ class Decoder {
                       const ReplacementTensorMap& replacements, int64_t start_pos = 0,
                       KVCache* cache = nullptr, const UnitObserver* observer = nullptr) const;
 
+  // The training forward over packed documents: tokens [batch, seq] (from position 0, no cache),
+  // every unit kept. A position attends only to earlier positions of its own document; a document
+  // starts at each `bos_id` token, and a window may begin mid-document. -> stream [batch, seq,
+  // hidden].
+  at::Tensor RunDocuments(const at::Tensor& tokens, int64_t bos_id) const;
+
   // Final norm + LM head: [batch, seq, hidden] -> logits [batch, seq, vocab] in fp32.
   at::Tensor Head(const at::Tensor& h) const;
 
@@ -88,10 +94,16 @@ class Decoder {
     int64_t start_pos = 0;
     at::Tensor full_mask, window_mask;  // [seq, keys] bool, built on first use per key count
     int64_t mask_keys = -1;
+    // [batch, seq] document index per position (RunDocuments), else undefined; the masks are then
+    // [batch, seq, keys].
+    at::Tensor documents;
   };
 
   Decoder(ModelConfig config, ModelWeights weights, at::Tensor inv_freq);
   AttentionContext MakeContext(int64_t start_pos, int64_t seq, at::ScalarType dtype) const;
+  at::Tensor RunUnitsIn(AttentionContext& ctx, at::Tensor h, int begin_unit, int end_unit,
+                        const UnitMask& mask, const ReplacementTensorMap& replacements,
+                        KVCache* cache, const UnitObserver* observer) const;
   at::Tensor Attention(int layer, const at::Tensor& h, AttentionContext& ctx, KVCache* cache) const;
   at::Tensor Mlp(int layer, const at::Tensor& h) const;
   at::Tensor RmsNorm(const at::Tensor& x, const at::Tensor& weight) const;

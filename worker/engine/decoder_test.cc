@@ -162,6 +162,39 @@ TEST_F(DecoderTest, KvCacheDecodingEqualsFullRecompute) {
   EXPECT_TRUE(at::allclose(decoder_->Head(prefix), full.narrow(1, 0, 6), 1e-5, 1e-5));
 }
 
+// Packed training: with the document mask, each document of a window computes what it would
+// alone (RoPE is relative, so its offset in the window does not matter), including a window that
+// begins mid-document; without the mask, the later documents see the earlier ones.
+TEST_F(DecoderTest, DocumentMaskRunsEachPackedDocumentAsIfAlone) {
+  constexpr int64_t kBos = 1;
+  const auto longs = at::TensorOptions().dtype(at::kLong);
+  const at::Tensor tail = at::randint(2, 256, {1, 3}, longs);  // the end of a cut document
+  at::Tensor first = at::randint(2, 256, {1, 6}, longs);
+  at::Tensor second = at::randint(2, 256, {1, 5}, longs);
+  first[0][0] = kBos;
+  second[0][0] = kBos;
+  const at::Tensor packed = at::cat({tail, first, second}, 1);  // [1, 14]
+  const UnitMask all = UnitMask::AllKept(4);
+  const auto alone = [&](const at::Tensor& t) {
+    return decoder_->RunUnits(decoder_->Embed(t), 0, decoder_->num_units(), all, {});
+  };
+  const at::Tensor masked = decoder_->RunDocuments(packed, kBos);
+  ASSERT_EQ(masked.sizes(), (at::IntArrayRef{1, 14, 64}));
+  EXPECT_TRUE(at::allclose(masked.narrow(1, 0, 3), alone(tail), 1e-4, 1e-5));
+  EXPECT_TRUE(at::allclose(masked.narrow(1, 3, 6), alone(first), 1e-4, 1e-5));
+  EXPECT_TRUE(at::allclose(masked.narrow(1, 9, 5), alone(second), 1e-4, 1e-5));
+
+  const at::Tensor unmasked = alone(packed);
+  EXPECT_TRUE(at::allclose(unmasked.narrow(1, 0, 3), alone(tail), 1e-4, 1e-5));  // causal
+  EXPECT_GT((unmasked.narrow(1, 9, 5) - alone(second)).abs().max().item<double>(), 1e-3);
+
+  // Rows of a batch keep their own documents: a second row, one whole document.
+  const at::Tensor other = at::randint(2, 256, {1, 14}, longs);
+  const at::Tensor batched = decoder_->RunDocuments(at::cat({packed, other}, 0), kBos);
+  EXPECT_TRUE(at::allclose(batched[0], masked[0], 1e-4, 1e-5));
+  EXPECT_TRUE(at::allclose(batched[1], alone(other)[0], 1e-4, 1e-5));
+}
+
 TEST(RopeTest, Llama3ScalingMatchesHandComputedBands) {
   ModelConfig c = RandomModelOptions::DefaultConfig();
   c.head_dim = 8;

@@ -15,6 +15,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -97,7 +99,35 @@ absl::StatusOr<std::vector<int32_t>> TokenStream(const Tokenizer& tok,
 
 // Parameters in HF names, initialised GPT-2 style: N(0, 0.02), residual outputs scaled by
 // 1/sqrt(2L), norms at 1.
-NamedTensors InitParameters(const ModelConfig& c, uint64_t seed) {
+// Mimetic initialisation (Trockman & Kolter, 2023) of one layer's attention: per query head h of
+// kv group g, Wq_h^T Wk_g = s^2 (a1 Z + b1 I) P_g and Wo_h Wv_g = t^2 (a2 Z' - b2 I) Q_g, where
+// P_g, Q_g project onto random head_dim-dimensional subspaces and Z, Z' ~ N(0, 1/hidden). A token
+// then attends to copies of itself from the start, instead of uniformly.
+void MimeticAttention(const ModelConfig& c, at::Tensor& q, at::Tensor& k, at::Tensor& v,
+                      at::Tensor& o) {
+  constexpr double kA1 = 0.7, kB1 = 0.7, kA2 = 0.4, kB2 = 0.4;
+  const int64_t d = c.hidden_size, hd = c.head_dim;
+  const int64_t rep = c.num_attention_heads / c.num_key_value_heads;
+  // s^2 b1 sqrt(hd) = 3: a token's score against itself exceeds an unrelated one's by ~3.
+  const double s = std::sqrt(3.0 / (kB1 * std::sqrt(double(hd)))), t = std::sqrt(0.1);
+  const at::Tensor eye = at::eye(d);
+  at::NoGradGuard no_grad;
+  for (int64_t g = 0; g < c.num_key_value_heads; ++g) {
+    const at::Tensor pk = std::get<0>(at::linalg_qr(at::randn({d, hd})));  // [d, hd] orthonormal
+    const at::Tensor pv = std::get<0>(at::linalg_qr(at::randn({d, hd})));
+    k.narrow(0, g * hd, hd).copy_(s * pk.t());
+    v.narrow(0, g * hd, hd).copy_(t * pv.t());
+    for (int64_t r = 0; r < rep; ++r) {
+      const int64_t h = g * rep + r;
+      const at::Tensor m1 = kA1 * at::randn({d, d}) / std::sqrt(double(d)) + kB1 * eye;
+      const at::Tensor m2 = kA2 * at::randn({d, d}) / std::sqrt(double(d)) - kB2 * eye;
+      q.narrow(0, h * hd, hd).copy_(s * at::matmul(pk.t(), m1.t()));
+      o.narrow(1, h * hd, hd).copy_(t * at::matmul(m2, pv));
+    }
+  }
+}
+
+NamedTensors InitParameters(const ModelConfig& c, uint64_t seed, bool mimetic) {
   at::manual_seed(seed);
   const double std = 0.02, out_std = 0.02 / std::sqrt(2.0 * c.num_hidden_layers);
   NamedTensors p;
@@ -123,6 +153,14 @@ NamedTensors InitParameters(const ModelConfig& c, uint64_t seed) {
   }
   ones("model.norm.weight", h);
   if (!c.tie_word_embeddings) normal("lm_head.weight", {c.vocab_size, h}, std);
+  if (mimetic) {
+    std::map<std::string, at::Tensor> by_name(p.begin(), p.end());
+    for (int i = 0; i < c.num_hidden_layers; ++i) {
+      const std::string l = absl::StrCat("model.layers.", i, ".self_attn.");
+      MimeticAttention(c, by_name[l + "q_proj.weight"], by_name[l + "k_proj.weight"],
+                       by_name[l + "v_proj.weight"], by_name[l + "o_proj.weight"]);
+    }
+  }
   return p;
 }
 
@@ -179,12 +217,16 @@ at::Tensor WindowWeights(const at::Tensor& windows, const std::vector<int32_t>& 
   return at::tensor(all, at::kFloat).reshape({batch, seq});
 }
 
-// Mean next-token NLL of the windows, weighted per target when `weights` is defined.
-at::Tensor BatchLoss(const Decoder& d, const at::Tensor& window, const at::Tensor& weights = {}) {
+// Mean next-token NLL of the windows, weighted per target when `weights` is defined. With a
+// `document_bos` id, each position attends only within its own document (RunDocuments).
+at::Tensor BatchLoss(const Decoder& d, const at::Tensor& window, const at::Tensor& weights,
+                     std::optional<int64_t> document_bos) {
   const int64_t seq = window.size(1) - 1;
   const at::Tensor input = window.narrow(1, 0, seq), target = window.narrow(1, 1, seq);
   const UnitMask all = UnitMask::AllKept(d.config().num_hidden_layers);
-  const at::Tensor logits = d.Head(d.RunUnits(d.Embed(input), 0, d.num_units(), all, {}));
+  const at::Tensor logits =
+      d.Head(document_bos ? d.RunDocuments(input, *document_bos)
+                          : d.RunUnits(d.Embed(input), 0, d.num_units(), all, {}));
   if (!weights.defined()) {  // the plain loss
     return at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}), target.reshape({-1}));
   }
@@ -250,6 +292,8 @@ class Run {
   bool resumed() const { return resumed_; }
   // The tokens of "Answer:" as the corpus has them; empty = plain loss.
   void set_answer_pattern(std::vector<int32_t> pattern) { answer_pattern_ = std::move(pattern); }
+  // Attention stays within documents, which start at this token (TrainerOptions.document_mask).
+  void set_document_bos(int64_t bos) { document_bos_ = bos; }
 
   double Step(const std::vector<int32_t>& stream) {
     const double lr = LearningRate(o_, step_);
@@ -263,7 +307,7 @@ class Run {
         answer_pattern_.empty()
             ? at::Tensor()
             : WindowWeights(cpu_window, answer_pattern_, o_.answer_weight).to(device_);
-    at::Tensor loss = BatchLoss(*decoder_, cpu_window.to(device_), weights);
+    at::Tensor loss = BatchLoss(*decoder_, cpu_window.to(device_), weights, document_bos_);
     loss.backward();
     std::vector<at::Tensor> all;
     for (const auto& [name, t] : params_) all.push_back(t);
@@ -277,7 +321,9 @@ class Run {
   double EvalLoss(const std::vector<at::Tensor>& windows) const {
     at::NoGradGuard no_grad;
     double total = 0;
-    for (const at::Tensor& w : windows) total += BatchLoss(*decoder_, w).item<double>();
+    for (const at::Tensor& w : windows) {
+      total += BatchLoss(*decoder_, w, {}, document_bos_).item<double>();
+    }
     return windows.empty() ? -1 : total / windows.size();
   }
 
@@ -322,6 +368,7 @@ class Run {
   at::Device device_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::vector<int32_t> answer_pattern_;
+  std::optional<int64_t> document_bos_;
   int step_ = 0;
   double last_lr_ = 0;
   bool resumed_ = false;
@@ -433,6 +480,10 @@ absl::Status Train(const TrainerOptions& o,
   if (o.seq_len < 8 || o.batch_size < 1 || o.steps < 1) {
     return absl::InvalidArgumentError("train: seq_len >= 8, batch_size >= 1 and steps >= 1 needed");
   }
+  if (o.init != "normal" && o.init != "mimetic") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("train: init must be normal or mimetic (got \"", o.init, "\")"));
+  }
   if (!(o.answer_weight > 0)) {
     return absl::InvalidArgumentError(
         absl::StrCat("train: answer_weight must be > 0 (got ", o.answer_weight, ")"));
@@ -457,11 +508,18 @@ absl::Status Train(const TrainerOptions& o,
     DEPTHLAB_ASSIGN_OR_RETURN(eval_stream, TokenStream(*tok, eval_docs));
   }
   try {
-    Run run(o, config, InitParameters(config, o.seed), device);
+    Run run(o, config, InitParameters(config, o.seed, o.init == "mimetic"), device);
     DEPTHLAB_RETURN_IF_ERROR(run.Setup());
     if (o.answer_weight != 1) {
       DEPTHLAB_ASSIGN_OR_RETURN(std::vector<int32_t> pattern, AnswerPattern(*tok, stream));
       run.set_answer_pattern(std::move(pattern));
+    }
+    if (o.document_mask) {
+      if (!config.bos_token_id) {
+        return absl::FailedPreconditionError(
+            "train: document_mask: the tokenizer has no BOS token to start documents with");
+      }
+      run.set_document_bos(*config.bos_token_id);
     }
     return TrainLoop(o, run, stream, EvalWindows(o, eval_stream, device), progress);
   } catch (const c10::Error& e) {

@@ -51,6 +51,15 @@ struct TrainerOptions {
   // multiple-choice block, BoolQ's yes/no, the start of a worked answer); other tokens weigh 1 and
   // the loss is the weighted mean. 1 = the plain language-model loss. Held-out loss stays plain.
   double answer_weight = 1;
+  // Packed training windows hold several documents. With document_mask, a position attends only
+  // to its own document (each starts with BOS), as each prompt is alone at evaluation; without
+  // it, attention also sees the documents before it in the window. Held-out loss follows suit.
+  bool document_mask = false;
+  // Attention initialisation: "normal" (every weight N(0, 0.02^2), output projections scaled by
+  // 1/sqrt(2 layers)) or "mimetic" (Trockman & Kolter 2023: query-key products near a multiple of
+  // the identity, so tokens start out attending to copies of themselves; value-output near minus
+  // the identity).
+  std::string init = "normal";
 };
 
 struct TrainProgress {

@@ -1,7 +1,9 @@
 #include "worker/engine/trainer.h"
 
+#include <ATen/ATen.h>
 #include <ATen/Context.h>
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -11,6 +13,7 @@
 #include "common/testing/temp_dir.h"
 #include "worker/engine/engine.h"
 #include "worker/engine/random_model.h"
+#include "worker/engine/weights.h"
 
 namespace depthlab::engine {
 namespace {
@@ -104,6 +107,23 @@ TEST_F(TrainerTest, InterruptedAndResumedRunEqualsUninterrupted) {
   EXPECT_EQ(ReadFile(straight.Sub("model.safetensors")), ReadFile(sliced.Sub("model.safetensors")));
 }
 
+// With document_mask, attention stays within each document of a window (the mask itself is
+// checked in decoder_test): the same batches give another loss, and the model still learns.
+TEST_F(TrainerTest, ADocumentMaskedRunLearnsAndDiffersFromTheUnmaskedOne) {
+  TempDir plain, masked;
+  std::vector<TrainProgress> unmasked_seen, masked_seen;
+  ASSERT_TRUE(Train(Options(plain.path(), 80), [&](const TrainProgress& p) {
+                unmasked_seen.push_back(p);
+              }).ok());
+  TrainerOptions o = Options(masked.path(), 80);
+  o.document_mask = true;
+  ASSERT_TRUE(Train(o, [&](const TrainProgress& p) { masked_seen.push_back(p); }).ok());
+  ASSERT_EQ(masked_seen.size(), 80u);
+  EXPECT_NE(masked_seen.front().loss, unmasked_seen.front().loss);
+  EXPECT_GT(masked_seen.front().loss, 5.0);
+  EXPECT_LT(masked_seen.back().eval_loss, 1.2);
+}
+
 TEST(AnswerWeightsTest, WeighTheTargetRightAfterEachOccurrenceOfThePattern) {
   // Inputs 5 9 7 | 5 9 | 5: the pattern (5, 9) ends at inputs 1 and 4, so targets 1 and 4 (the
   // tokens after it) weigh 8; a pattern cut by the window's start or end weighs nothing.
@@ -136,6 +156,46 @@ TEST_F(TrainerTest, BadOptionsAreInvalidArgument) {
   const absl::Status s = Train(o, [](const TrainProgress&) {});
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("device: unknown value 'tpu'"));
+  o = Options(out.path(), 10);
+  o.init = "xavier";
+  const absl::Status init = Train(o, [](const TrainProgress&) {});
+  EXPECT_EQ(init.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(init.message()), ::testing::HasSubstr("init must be normal or mimetic"));
+}
+
+// Mean attention score (q . k / sqrt(head_dim)) of a token against itself, before RoPE, over
+// random inputs of unit RMS: trace(Wq_h^T Wk_g) / sqrt(head_dim) for each query head h.
+std::vector<double> SelfScores(const std::string& model_dir, int layer) {
+  auto config = ModelConfig::FromFile(model_dir + "/config.json");
+  EXPECT_TRUE(config.ok());
+  auto weights = LoadWeights(model_dir, *config, at::kFloat, at::kCPU);
+  EXPECT_TRUE(weights.ok()) << weights.status();
+  const LayerWeights& w = weights->layers[layer];
+  const int64_t hd = config->head_dim;
+  const int64_t rep = config->num_attention_heads / config->num_key_value_heads;
+  std::vector<double> out;
+  for (int64_t h = 0; h < config->num_attention_heads; ++h) {
+    const at::Tensor q = w.q_proj.narrow(0, h * hd, hd), k = w.k_proj.narrow(0, h / rep * hd, hd);
+    out.push_back(at::trace(at::matmul(q.t(), k)).item<double>() / std::sqrt(double(hd)));
+  }
+  return out;
+}
+
+// Mimetic initialisation: every head's query-key product is near 0.7 s^2 times the identity on its
+// subspace, with s chosen so that a token scores 3 against itself (0.7 * hd * s^2 / sqrt(hd) = 3;
+// the random part adds about +-0.3 at head_dim 8). The normal initialisation scores near 0.
+TEST_F(TrainerTest, MimeticInitialisationMakesTokensAttendToThemselves) {
+  TempDir normal, mimetic;
+  TrainerOptions o = Options(normal.path(), 1);
+  o.learning_rate = o.min_learning_rate = 1e-9;  // one step that changes nothing visible
+  ASSERT_TRUE(Train(o, [](const TrainProgress&) {}).ok());
+  o.out_dir = mimetic.path();
+  o.init = "mimetic";
+  ASSERT_TRUE(Train(o, [](const TrainProgress&) {}).ok());
+  for (int layer = 0; layer < 2; ++layer) {
+    for (double score : SelfScores(mimetic.path(), layer)) EXPECT_NEAR(score, 3.0, 1.0);
+    for (double score : SelfScores(normal.path(), layer)) EXPECT_NEAR(score, 0.0, 0.1);
+  }
 }
 
 TEST_F(TrainerTest, CudaIsRefusedClearlyWithoutADevice) {
