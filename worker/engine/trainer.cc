@@ -97,8 +97,6 @@ absl::StatusOr<std::vector<int32_t>> TokenStream(const Tokenizer& tok,
   return stream;
 }
 
-// Parameters in HF names, initialised GPT-2 style: N(0, 0.02), residual outputs scaled by
-// 1/sqrt(2L), norms at 1.
 // Mimetic initialisation (Trockman & Kolter, 2023) of one layer's attention: per query head h of
 // kv group g, Wq_h^T Wk_g = s^2 (a1 Z + b1 I) P_g and Wo_h Wv_g = t^2 (a2 Z' - b2 I) Q_g, where
 // P_g, Q_g project onto random head_dim-dimensional subspaces and Z, Z' ~ N(0, 1/hidden). A token
@@ -127,6 +125,8 @@ void MimeticAttention(const ModelConfig& c, at::Tensor& q, at::Tensor& k, at::Te
   }
 }
 
+// Parameters in HF names, initialised GPT-2 style: N(0, 0.02), residual outputs scaled by
+// 1/sqrt(2L), norms at 1; with `mimetic`, the attention weights then follow MimeticAttention.
 NamedTensors InitParameters(const ModelConfig& c, uint64_t seed, bool mimetic) {
   at::manual_seed(seed);
   const double std = 0.02, out_std = 0.02 / std::sqrt(2.0 * c.num_hidden_layers);
