@@ -358,6 +358,8 @@ absl::Status TrainCommand(const FlagSet& flags) {
   o.device = flags.Get("device");
   o.document_mask = flags.IsSet("document-mask");
   o.init = flags.Get("init");
+  o.warm_corpus = flags.Get("warm-corpus");
+  DEPTHLAB_ASSIGN_OR_RETURN(o.warm_steps, flags.GetInt("warm-steps", 0));
   DEPTHLAB_ASSIGN_OR_RETURN(int seed, flags.GetInt("seed", 0));
   o.seed = static_cast<uint64_t>(seed);
   DEPTHLAB_RETURN_IF_ERROR(engine::Train(o, PrintTrainProgress));
@@ -442,6 +444,10 @@ int RunTrain(int argc, char** argv) {
       "Interrupted runs resume from <out>/train_state with the same data order.");
   flags.String("corpus", "", "training documents, JSONL {\"text\"} or plain text (required)");
   flags.String("eval-corpus", "", "held-out documents; their loss is logged every --eval-every");
+  flags.String("warm-corpus", "",
+               "documents the first --warm-steps steps train on instead of --corpus (a "
+               "curriculum, e.g. drills that teach in-context matching)");
+  flags.String("warm-steps", "0", "steps drawn from --warm-corpus before --corpus");
   flags.String("out", "", "model directory to write (required)");
   flags.String("tokenizer-from", "", "copy the tokenizer of this model directory instead");
   flags.String("vocab", "4096", "SentencePiece vocabulary size");

@@ -395,7 +395,7 @@ std::vector<at::Tensor> EvalWindows(const TrainerOptions& o, const std::vector<i
 }
 
 absl::Status TrainLoop(const TrainerOptions& o, Run& run, const std::vector<int32_t>& stream,
-                       const std::vector<at::Tensor>& eval,
+                       const std::vector<int32_t>& warm_stream, const std::vector<at::Tensor>& eval,
                        const std::function<void(const TrainProgress&)>& progress) {
   std::ofstream log(o.out_dir + "/train_log.csv", std::ios::app);
   if (run.step() == 0) log << "step,loss,eval_loss,learning_rate,tokens_per_second,seconds\n";
@@ -403,7 +403,7 @@ absl::Status TrainLoop(const TrainerOptions& o, Run& run, const std::vector<int3
   const int first = run.step();
   while (run.step() < o.steps) {
     TrainProgress p;
-    p.loss = run.Step(stream);
+    p.loss = run.Step(run.step() < o.warm_steps ? warm_stream : stream);
     p.step = run.step();
     p.steps = o.steps;
     p.resumed = run.resumed();
@@ -484,6 +484,11 @@ absl::Status Train(const TrainerOptions& o,
     return absl::InvalidArgumentError(
         absl::StrCat("train: init must be normal or mimetic (got \"", o.init, "\")"));
   }
+  if (o.warm_steps < 0 || (o.warm_steps > 0) != !o.warm_corpus.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("train: warm_corpus and warm_steps > 0 go together (got warm_corpus \"",
+                     o.warm_corpus, "\", warm_steps ", o.warm_steps, ")"));
+  }
   if (!(o.answer_weight > 0)) {
     return absl::InvalidArgumentError(
         absl::StrCat("train: answer_weight must be > 0 (got ", o.answer_weight, ")"));
@@ -501,6 +506,15 @@ absl::Status Train(const TrainerOptions& o,
   if (stream.size() <= static_cast<size_t>(o.seq_len) + 1) {
     return absl::InvalidArgumentError(
         absl::StrCat(o.corpus, ": only ", stream.size(), " tokens; need more than seq_len"));
+  }
+  std::vector<int32_t> warm_stream;
+  if (o.warm_steps > 0) {
+    DEPTHLAB_ASSIGN_OR_RETURN(std::vector<std::string> warm_docs, LoadDocuments(o.warm_corpus));
+    DEPTHLAB_ASSIGN_OR_RETURN(warm_stream, TokenStream(*tok, warm_docs));
+    if (warm_stream.size() <= static_cast<size_t>(o.seq_len) + 1) {
+      return absl::InvalidArgumentError(absl::StrCat(o.warm_corpus, ": only ", warm_stream.size(),
+                                                     " tokens; need more than seq_len"));
+    }
   }
   std::vector<int32_t> eval_stream;
   if (!o.eval_corpus.empty()) {
@@ -521,7 +535,7 @@ absl::Status Train(const TrainerOptions& o,
       }
       run.set_document_bos(*config.bos_token_id);
     }
-    return TrainLoop(o, run, stream, EvalWindows(o, eval_stream, device), progress);
+    return TrainLoop(o, run, stream, warm_stream, EvalWindows(o, eval_stream, device), progress);
   } catch (const c10::Error& e) {
     return absl::InternalError(absl::StrCat("train: libtorch: ", e.what_without_backtrace()));
   }

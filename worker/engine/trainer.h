@@ -23,7 +23,12 @@ namespace depthlab::engine {
 struct TrainerOptions {
   std::string corpus;       // JSONL {"text": ...} training documents (or plain text)
   std::string eval_corpus;  // optional held-out documents: loss logged every eval_every steps
-  std::string out_dir;      // the Hugging Face directory to write
+  // Curriculum: the first `warm_steps` steps draw their windows from `warm_corpus` (same
+  // format) instead of `corpus`; for example lookup drills alone, so that the in-context matching
+  // they teach is learned while attention is still near its initialisation. Both or neither.
+  std::string warm_corpus;
+  int warm_steps = 0;
+  std::string out_dir;  // the Hugging Face directory to write
   // Tokenizer: copied from this directory if set; otherwise a SentencePiece BPE model of
   // `vocab_size` pieces is trained on the corpus with spm_train (Debian package sentencepiece).
   std::string tokenizer_dir;

@@ -124,6 +124,44 @@ TEST_F(TrainerTest, ADocumentMaskedRunLearnsAndDiffersFromTheUnmaskedOne) {
   EXPECT_LT(masked_seen.back().eval_loss, 1.2);
 }
 
+// A curriculum: the first warm_steps steps train on the warm corpus, as a run on that corpus
+// alone would (same batches, same learning rates), and the rest on the main corpus.
+TEST_F(TrainerTest, WarmStepsTrainOnTheWarmCorpusFirst) {
+  {
+    std::ofstream warm(tok_.Sub("warm.jsonl"));
+    for (int i = 0; i < 40; ++i) {
+      warm << R"({"text": "one two three four five six seven )" << i % 5 << R"( eight nine."})"
+           << "\n";
+    }
+  }
+  const auto losses = [](const TrainerOptions& o) {
+    std::vector<double> seen;
+    const absl::Status s = Train(o, [&](const TrainProgress& p) { seen.push_back(p.loss); });
+    EXPECT_TRUE(s.ok()) << s;
+    return seen;
+  };
+  TempDir warm_only, curriculum, plain, warm_as_main;
+  TrainerOptions o = Options(warm_only.path(), 6);
+  o.warm_corpus = tok_.Sub("warm.jsonl");
+  o.warm_steps = 6;
+  const std::vector<double> all_warm = losses(o);
+  o = Options(warm_as_main.path(), 6);
+  o.corpus = tok_.Sub("warm.jsonl");
+  EXPECT_EQ(losses(o), all_warm);
+  EXPECT_EQ(ReadFile(warm_only.Sub("model.safetensors")),
+            ReadFile(warm_as_main.Sub("model.safetensors")));
+
+  o = Options(curriculum.path(), 6);
+  o.warm_corpus = tok_.Sub("warm.jsonl");
+  o.warm_steps = 3;
+  const std::vector<double> mixed = losses(o);
+  const std::vector<double> main_only = losses(Options(plain.path(), 6));
+  ASSERT_EQ(mixed.size(), 6u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(mixed[i], all_warm[i]) << "step " << i + 1;
+  for (int i = 3; i < 6; ++i) EXPECT_NE(mixed[i], all_warm[i]) << "step " << i + 1;
+  EXPECT_NE(mixed[0], main_only[0]);
+}
+
 TEST(AnswerWeightsTest, WeighTheTargetRightAfterEachOccurrenceOfThePattern) {
   // Inputs 5 9 7 | 5 9 | 5: the pattern (5, 9) ends at inputs 1 and 4, so targets 1 and 4 (the
   // tokens after it) weigh 8; a pattern cut by the window's start or end weighs nothing.
@@ -161,6 +199,13 @@ TEST_F(TrainerTest, BadOptionsAreInvalidArgument) {
   const absl::Status init = Train(o, [](const TrainProgress&) {});
   EXPECT_EQ(init.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(init.message()), ::testing::HasSubstr("init must be normal or mimetic"));
+  o = Options(out.path(), 10);
+  o.warm_steps = 5;  // without a warm corpus
+  const absl::Status warm = Train(o, [](const TrainProgress&) {});
+  EXPECT_EQ(warm.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(warm.message()), ::testing::HasSubstr("warm_corpus and warm_steps"));
+  o.warm_corpus = "/nonexistent.jsonl";
+  EXPECT_EQ(Train(o, [](const TrainProgress&) {}).code(), absl::StatusCode::kNotFound);
 }
 
 // Mean attention score (q . k / sqrt(head_dim)) of a token against itself, before RoPE, over
