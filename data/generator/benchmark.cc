@@ -28,6 +28,8 @@ absl::Status Validate(const GeneratorOptions& o) {
       {"corpus.drill_repeats", o.corpus.drill_repeats},
       {"corpus.copy_drill_documents", o.corpus.copy_drill_documents},
       {"corpus.copy_drills_per_document", o.corpus.copy_drills_per_document},
+      {"corpus.warmup_box_drills", o.corpus.warmup_box_drills},
+      {"corpus.warmup_letter_drills", o.corpus.warmup_letter_drills},
   };
   for (const auto& [name, value] : sizes) {
     if (value < 0) return absl::InvalidArgumentError(absl::StrCat(name, ": ", value, " < 0"));
@@ -65,6 +67,7 @@ absl::StatusOr<Benchmark> GenerateBenchmark(const GeneratorOptions& options) {
   b.calibration =
       MakeCalibrationDocs(world, options.calibration_train, options.calibration_test, options.seed);
   b.corpus = BuildCorpus(world, b, options.corpus, options.seed);
+  b.warmup = BuildWarmupCorpus(world, options.corpus, options.seed);
   return b;
 }
 

@@ -95,16 +95,17 @@ TEST_F(BenchmarkTest, WritesTheRealLayouts) {
     EXPECT_EQ(files_->count(std::string(task) + "/test.jsonl"), 1u) << task;
   }
   EXPECT_EQ(files_->count("train/corpus.jsonl"), 1u);
+  EXPECT_EQ(files_->count("train/warmup.jsonl"), 1u);
 }
 
 TEST_F(BenchmarkTest, SizesFitTheRepositoryAndTheTrainingBudget) {
   size_t total = 0;
   for (const auto& [path, contents] : *files_) total += contents.size();
-  EXPECT_LT(total, 12u << 20);  // 9.9 MB at seed 1
+  EXPECT_LT(total, 17u << 20);  // 15.8 MB at seed 1
   size_t corpus_text = 0;
   for (const std::string& doc : benchmark_->corpus) corpus_text += doc.size();
   EXPECT_GT(corpus_text, 2u << 20);
-  EXPECT_LT(corpus_text, 7u << 20);
+  EXPECT_LT(corpus_text, 10u << 20);  // 8.9 MB at seed 1: about 3M tokens, 2 passes in 1600 steps
 }
 
 // Every question text the world can produce -> the answers that are right for it and the value
@@ -242,8 +243,8 @@ TEST_F(BenchmarkTest, Gsm8kAnswersEndWithTheComputedResult) {
 }
 
 TEST_F(BenchmarkTest, TextFilesHaveOneNonEmptyTextPerLine) {
-  for (const char* path :
-       {"calibration/train.jsonl", "calibration/test.jsonl", "train/corpus.jsonl"}) {
+  for (const char* path : {"calibration/train.jsonl", "calibration/test.jsonl",
+                           "train/corpus.jsonl", "train/warmup.jsonl"}) {
     for (const Json& j : JsonLines(path)) {
       ASSERT_TRUE(j.at("text").is_string());
       EXPECT_FALSE(j.at("text").get<std::string>().empty());
@@ -269,6 +270,7 @@ TEST_F(BenchmarkTest, NoTestItemAppearsInTheCorpusOrATrainingSplit) {
   const Benchmark& b = *benchmark_;
   Haystack train;
   for (const std::string& doc : b.corpus) train.Add(doc);
+  for (const std::string& doc : b.warmup) train.Add(doc);
   for (const MmluSubjectItems& s : b.mmlu) {
     for (const auto* split : {&s.dev, &s.val, &s.train}) {
       for (const MmluItem& item : *split) train.Add(item.question);
@@ -311,55 +313,69 @@ TEST_F(BenchmarkTest, TheCorpusStatesEveryFactInEveryTemplate) {
   }
 }
 
-// Every lookup drill in the corpus is answered by its own text: a repeated list is the same list,
-// a letter names the option that is the asked word, and "yes" exactly when the box holds it.
-TEST_F(BenchmarkTest, LookupDrillsAreAnsweredByTheirOwnText) {
+// Checks that each lookup drill is answered by its own text: a repeated list is the same list, a
+// letter names the option that is the asked word, and "yes" exactly when the box holds it.
+// Counts the documents that are drills (each holds exactly one), and the drills of each kind.
+struct DrillCounts {
+  int documents = 0;
+  int again = 0, letter = 0, box = 0, box_yes = 0;
+};
+
+DrillCounts CheckLookupDrills(const std::vector<std::string>& docs) {
   const std::regex again(R"(Say these again: (.+)\.\nAgain: (.+)\.)");
   const std::regex letter(
       R"(Which of these is (.+)\?\nA\. (.+)\nB\. (.+)\nC\. (.+)\nD\. (.+)\nAnswer: ([ABCD]))");
   const std::regex box(
       R"(The box holds (.+)\.\nQuestion: does the box hold (.+)\?\nAnswer: (yes|no))");
-  int documents = 0, counts[3] = {0, 0, 0}, yes = 0;
-  for (const std::string& doc : benchmark_->corpus) {
+  DrillCounts counts;
+  for (const std::string& doc : docs) {
     if (!absl::StartsWith(doc, "Say these again: ") &&
         !absl::StartsWith(doc, "Which of these is ") && !absl::StartsWith(doc, "The box holds ")) {
       continue;
     }
-    ++documents;
-    std::vector<std::string> drills;
-    for (size_t start = 0; start <= doc.size();) {
-      size_t end = doc.find("\n\n", start);
-      if (end == std::string::npos) end = doc.size();
-      drills.push_back(doc.substr(start, end - start));
-      start = end + 2;
-    }
-    ASSERT_EQ(drills.size(), 5u) << doc;
-    for (const std::string& drill : drills) {
-      std::smatch m;
-      if (std::regex_match(drill, m, again)) {
-        ++counts[0];
-        EXPECT_EQ(m[1].str(), m[2].str()) << drill;
-      } else if (std::regex_match(drill, m, letter)) {
-        ++counts[1];
-        const std::set<std::string> options = {m[2], m[3], m[4], m[5]};
-        EXPECT_EQ(options.size(), 4u) << drill;
-        EXPECT_EQ(m[2 + (m[6].str()[0] - 'A')].str(), m[1].str()) << drill;
-      } else if (std::regex_match(drill, m, box)) {
-        ++counts[2];
-        const std::string list =
-            ", " + std::regex_replace(m[1].str(), std::regex(" and "), ", ") + ", ";
-        const bool holds = list.find(", " + m[2].str() + ", ") != std::string::npos;
-        EXPECT_EQ(m[3].str() == "yes", holds) << drill;
-        yes += holds;
-      } else {
-        ADD_FAILURE() << "not a lookup drill: " << drill;
-      }
+    ++counts.documents;
+    std::smatch m;
+    if (std::regex_match(doc, m, again)) {
+      ++counts.again;
+      EXPECT_EQ(m[1].str(), m[2].str()) << doc;
+    } else if (std::regex_match(doc, m, letter)) {
+      ++counts.letter;
+      const std::set<std::string> options = {m[2], m[3], m[4], m[5]};
+      EXPECT_EQ(options.size(), 4u) << doc;
+      EXPECT_EQ(m[2 + (m[6].str()[0] - 'A')].str(), m[1].str()) << doc;
+    } else if (std::regex_match(doc, m, box)) {
+      ++counts.box;
+      const std::string list =
+          ", " + std::regex_replace(m[1].str(), std::regex(" and "), ", ") + ", ";
+      const bool holds = list.find(", " + m[2].str() + ", ") != std::string::npos;
+      EXPECT_EQ(m[3].str() == "yes", holds) << doc;
+      counts.box_yes += holds;
+    } else {
+      ADD_FAILURE() << "not one lookup drill: " << doc;
     }
   }
-  EXPECT_EQ(documents, 3000);
-  for (int c : counts) EXPECT_GT(c, 4500);  // 15,000 drills, a third of each kind
-  EXPECT_GT(yes, counts[2] * 2 / 5);
-  EXPECT_LT(yes, counts[2] * 3 / 5);
+  return counts;
+}
+
+TEST_F(BenchmarkTest, LookupDrillsAreAnsweredByTheirOwnText) {
+  const DrillCounts corpus = CheckLookupDrills(benchmark_->corpus);
+  EXPECT_EQ(corpus.documents, 40000);
+  // One drill per document: a fifth repeated lists, two fifths letters, two fifths boxes.
+  EXPECT_NEAR(corpus.again, 8000, 400);
+  EXPECT_NEAR(corpus.letter, 16000, 500);
+  EXPECT_NEAR(corpus.box, 16000, 500);
+  EXPECT_GT(corpus.box_yes, corpus.box * 2 / 5);
+  EXPECT_LT(corpus.box_yes, corpus.box * 3 / 5);
+}
+
+// The warm-up corpus is box drills alone, none of them a task item.
+TEST_F(BenchmarkTest, TheWarmupCorpusIsBoxDrills) {
+  const DrillCounts warmup = CheckLookupDrills(benchmark_->warmup);
+  EXPECT_EQ(benchmark_->warmup.size(), 24000u);
+  EXPECT_EQ(warmup.documents, 24000);
+  EXPECT_EQ(warmup.box, 24000);
+  EXPECT_GT(warmup.box_yes, 11400);
+  EXPECT_LT(warmup.box_yes, 12600);
 }
 
 // data/ holds exactly what `depthlab-datagen --seed 1 --out data` writes.

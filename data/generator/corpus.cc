@@ -139,35 +139,45 @@ std::string ListedWithAnd(const Strings& words) {
   return absl::StrCat(absl::StrJoin(words.begin(), words.end() - 1, ", "), " and ", words.back());
 }
 
-// One lookup drill over world words, whose answer can only be read from the drill itself: a list
-// said again ("Say these again: a, b, c.\nAgain: a, b, c."), the letter of a word among four
-// options ("Which of these is b?\nA. a\nB. b\nC. c\nD. d\nAnswer: B") or whether a list holds a
-// word ("The box holds a, b and c.\nQuestion: does the box hold d?\nAnswer: no"). They teach the
-// copying and matching that MMLU's letters and BoolQ's passages need, on no task's items.
-std::string CopyDrill(const std::vector<std::string>& words, Rng& rng) {
-  switch (rng.Uniform(3)) {
-    case 0: {
+// One lookup drill over world words, whose answer can only be read from the drill itself.
+enum class DrillKind {
+  kAgain,   // "Say these again: a, b, c.\nAgain: a, b, c."
+  kLetter,  // "Which of these is b?\nA. a\nB. b\nC. c\nD. d\nAnswer: B"
+  kBox,     // "The box holds a, b and c.\nQuestion: does the box hold d?\nAnswer: no"
+};
+
+std::string LookupDrill(DrillKind kind, const std::vector<std::string>& words, Rng& rng) {
+  switch (kind) {
+    case DrillKind::kAgain: {
       const std::string list = absl::StrJoin(PickWords(words, rng.Range(3, 8), rng), ", ");
       return absl::StrCat("Say these again: ", list, ".\nAgain: ", list, ".");
     }
-    case 1: {
+    case DrillKind::kLetter: {
       const Strings options = PickWords(words, 4, rng);
       const int answer = rng.Uniform(4);
       return absl::StrCat("Which of these is ", options[answer], "?\nA. ", options[0], "\nB. ",
                           options[1], "\nC. ", options[2], "\nD. ", options[3],
                           "\nAnswer: ", std::string(1, static_cast<char>('A' + answer)));
     }
-    default: {
-      Strings picked = PickWords(words, rng.Range(3, 6), rng);
-      const std::string asked = picked.back();  // held back: the "no" answer
-      picked.pop_back();
-      const bool yes = rng.Chance(0.5);
-      const std::string question = yes ? rng.Pick(picked) : asked;
-      return absl::StrCat("The box holds ", ListedWithAnd(picked),
-                          ".\nQuestion: does the box hold ", question,
-                          "?\nAnswer: ", yes ? "yes" : "no");
-    }
+    case DrillKind::kBox:
+      break;
   }
+  Strings picked = PickWords(words, rng.Range(3, 6), rng);
+  const std::string asked = picked.back();  // held back: the "no" answer
+  picked.pop_back();
+  const bool yes = rng.Chance(0.5);
+  const std::string question = yes ? rng.Pick(picked) : asked;
+  return absl::StrCat("The box holds ", ListedWithAnd(picked), ".\nQuestion: does the box hold ",
+                      question, "?\nAnswer: ", yes ? "yes" : "no");
+}
+
+// A lookup drill of a random kind. They teach the copying and matching that MMLU's letters and
+// BoolQ's passages need, on no task's items. The letter and box drills, which those tasks need,
+// are each twice as common as the repeated list.
+std::string CopyDrill(const std::vector<std::string>& words, Rng& rng) {
+  static constexpr DrillKind kKinds[5] = {DrillKind::kAgain, DrillKind::kLetter, DrillKind::kLetter,
+                                          DrillKind::kBox, DrillKind::kBox};
+  return LookupDrill(kKinds[rng.Uniform(5)], words, rng);
 }
 
 }  // namespace
@@ -222,6 +232,19 @@ std::vector<std::string> BuildCorpus(const World& world, const Benchmark& tasks,
       doc.push_back(CopyDrill(words, drills));
     docs.push_back(absl::StrJoin(doc, "\n\n"));
   }
+  rng.Shuffle(docs);
+  return docs;
+}
+
+std::vector<std::string> BuildWarmupCorpus(const World& world, const CorpusOptions& options,
+                                           uint64_t seed) {
+  const Strings words = DrillWords(world);
+  Rng rng(seed, "warmup_drills");
+  Strings docs;
+  for (int i = 0; i < options.warmup_box_drills; ++i)
+    docs.push_back(LookupDrill(DrillKind::kBox, words, rng));
+  for (int i = 0; i < options.warmup_letter_drills; ++i)
+    docs.push_back(LookupDrill(DrillKind::kLetter, words, rng));
   rng.Shuffle(docs);
   return docs;
 }

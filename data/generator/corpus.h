@@ -22,8 +22,13 @@ struct CorpusOptions {
   int mmlu_passes = 3;           // renderings of the MMLU train split (choices reshuffled)
   int gsm8k_block_questions = 6;
   // Lookup drills (corpus.cc, CopyDrill): documents of `copy_drills_per_document` drills each.
-  int copy_drill_documents = 3000;
-  int copy_drills_per_document = 5;
+  // One per document, so that a model trained with a document mask never finds the asked word
+  // in an earlier drill; many, so that the matching they teach is learned early in training.
+  int copy_drill_documents = 40000;
+  int copy_drills_per_document = 1;
+  // The warm-up corpus (BuildWarmupCorpus, train/warmup.jsonl): box and letter drills alone.
+  int warmup_box_drills = 24000;
+  int warmup_letter_drills = 0;
 };
 
 // The evaluation prompts with the answer filled in.
@@ -42,6 +47,13 @@ std::string Gsm8kExample(const Gsm8kItem& item);
 // ARC/BoolQ/GSM8K train, calibration train); its corpus field is ignored.
 std::vector<std::string> BuildCorpus(const World& world, const Benchmark& tasks,
                                      const CorpusOptions& options, uint64_t seed);
+
+// The warm-up corpus (train/warmup.jsonl), for the trainer's --warm-corpus: lookup drills alone,
+// one per document, in a seeded random order. A small model learns to match a question against
+// its context only when such drills are most of what it sees, and early, while attention is still
+// near its initialisation (models/README.md); the corpus keeps them in practice afterwards.
+std::vector<std::string> BuildWarmupCorpus(const World& world, const CorpusOptions& options,
+                                           uint64_t seed);
 
 }  // namespace depthlab::datagen
 

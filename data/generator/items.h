@@ -64,6 +64,7 @@ struct Benchmark {
   Split<Gsm8kItem> gsm8k;
   Split<std::string> calibration;   // documents
   std::vector<std::string> corpus;  // training documents, in order
+  std::vector<std::string> warmup;  // the warm-up documents trained on first, in order
 };
 
 }  // namespace depthlab::datagen

@@ -16,8 +16,9 @@ constexpr char kUsage[] = R"(usage: depthlab-datagen [--seed N] [--out DIR]
 
 Generates depthlab's synthetic benchmark world "Tarn" and writes it under DIR in the real file
 layouts: mmlu/{dev,val,test}/*.csv, arc/, boolq/, gsm8k/ and calibration/ {train,test}.jsonl,
-train/corpus.jsonl (the bundled model's training text) and manifest.json. The output is a pure
-function of the seed; existing files of the same names are replaced, others are left alone.
+train/corpus.jsonl and train/warmup.jsonl (the bundled model's training text, and the drills it
+trains on first) and manifest.json. The output is a pure function of the seed; existing files of
+the same names are replaced, others are left alone.
 
 flags:
   --seed N    random seed (default 1; the committed data/ uses 1)

@@ -43,6 +43,7 @@ std::string Manifest(const Benchmark& b) {
       {"gsm8k", SplitCounts(b.gsm8k.train.size(), b.gsm8k.test.size())},
       {"calibration", SplitCounts(b.calibration.train.size(), b.calibration.test.size())},
       {"corpus_documents", b.corpus.size()},
+      {"warmup_documents", b.warmup.size()},
   };
   return manifest.dump(2) + "\n";
 }
@@ -116,6 +117,7 @@ std::map<std::string, std::string> RenderFiles(const Benchmark& b) {
   files["calibration/train.jsonl"] = TextJsonl(b.calibration.train);
   files["calibration/test.jsonl"] = TextJsonl(b.calibration.test);
   files["train/corpus.jsonl"] = TextJsonl(b.corpus);
+  files["train/warmup.jsonl"] = TextJsonl(b.warmup);
   files["manifest.json"] = Manifest(b);
   return files;
 }
