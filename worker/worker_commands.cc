@@ -360,6 +360,7 @@ absl::Status TrainCommand(const FlagSet& flags) {
   o.init = flags.Get("init");
   o.warm_corpus = flags.Get("warm-corpus");
   DEPTHLAB_ASSIGN_OR_RETURN(o.warm_steps, flags.GetInt("warm-steps", 0));
+  o.warm_restart = flags.IsSet("warm-restart");
   DEPTHLAB_ASSIGN_OR_RETURN(int seed, flags.GetInt("seed", 0));
   o.seed = static_cast<uint64_t>(seed);
   DEPTHLAB_RETURN_IF_ERROR(engine::Train(o, PrintTrainProgress));
@@ -448,6 +449,9 @@ int RunTrain(int argc, char** argv) {
                "documents the first --warm-steps steps train on instead of --corpus (a "
                "curriculum, e.g. drills that teach in-context matching)");
   flags.String("warm-steps", "0", "steps drawn from --warm-corpus before --corpus");
+  flags.Bool("warm-restart",
+             "hold the peak --lr through the --warm-steps, then decay by cosine over the rest "
+             "(default: one cosine over all --steps)");
   flags.String("out", "", "model directory to write (required)");
   flags.String("tokenizer-from", "", "copy the tokenizer of this model directory instead");
   flags.String("vocab", "4096", "SentencePiece vocabulary size");

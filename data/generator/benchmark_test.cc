@@ -378,6 +378,23 @@ TEST_F(BenchmarkTest, TheWarmupCorpusIsBoxDrills) {
   EXPECT_LT(warmup.box_yes, 12600);
 }
 
+// A warm-up with letter drills too: exactly the counts asked for, shuffled together.
+TEST_F(BenchmarkTest, TheWarmupCorpusCanMixInLetterDrills) {
+  CorpusOptions options;
+  options.warmup_box_drills = 300;
+  options.warmup_letter_drills = 200;
+  const std::vector<std::string> docs = BuildWarmupCorpus(BuildWorld(1), options, 1);
+  const DrillCounts counts = CheckLookupDrills(docs);
+  EXPECT_EQ(counts.documents, 500);
+  EXPECT_EQ(counts.box, 300);
+  EXPECT_EQ(counts.letter, 200);
+  EXPECT_EQ(counts.again, 0);
+  int letters_in_first_half = 0;
+  for (size_t i = 0; i < 250; ++i) letters_in_first_half += docs[i].rfind("Which of these", 0) == 0;
+  EXPECT_GT(letters_in_first_half, 70);  // 100 expected when shuffled; 0 or 200 when not
+  EXPECT_LT(letters_in_first_half, 130);
+}
+
 // data/ holds exactly what `depthlab-datagen --seed 1 --out data` writes.
 TEST_F(BenchmarkTest, CommittedDataMatchesTheGenerator) {
   const std::filesystem::path data = std::filesystem::path(DEPTHLAB_SOURCE_DIR) / "data";

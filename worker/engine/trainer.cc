@@ -237,9 +237,23 @@ at::Tensor BatchLoss(const Decoder& d, const at::Tensor& window, const at::Tenso
   return (nll * w).sum() / w.sum();
 }
 
+// A training stream must hold at least one window of seq_len inputs and their targets.
+absl::Status CheckStreamLength(const std::string& path, const std::vector<int32_t>& stream,
+                               int seq_len) {
+  if (stream.size() > static_cast<size_t>(seq_len) + 1) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(path, ": only ", stream.size(), " tokens; need more than seq_len"));
+}
+
 double LearningRate(const TrainerOptions& o, int step) {
   if (step < o.warmup_steps) return o.learning_rate * (step + 1) / o.warmup_steps;
-  const double progress = double(step - o.warmup_steps) / std::max(1, o.steps - o.warmup_steps);
+  // The cosine runs from `start` (the warm-up's end, or the warm phase's end) to the last step.
+  int start = o.warmup_steps;
+  if (o.warm_restart && o.warm_steps > 0) {
+    if (step < o.warm_steps) return o.learning_rate;
+    start = std::max(start, o.warm_steps);
+  }
+  const double progress = double(step - start) / std::max(1, o.steps - start);
   return o.min_learning_rate +
          0.5 * (o.learning_rate - o.min_learning_rate) * (1 + std::cos(M_PI * progress));
 }
@@ -489,6 +503,9 @@ absl::Status Train(const TrainerOptions& o,
         absl::StrCat("train: warm_corpus and warm_steps > 0 go together (got warm_corpus \"",
                      o.warm_corpus, "\", warm_steps ", o.warm_steps, ")"));
   }
+  if (o.warm_restart && o.warm_steps == 0) {
+    return absl::InvalidArgumentError("train: warm_restart needs warm_steps > 0 and a warm_corpus");
+  }
   if (!(o.answer_weight > 0)) {
     return absl::InvalidArgumentError(
         absl::StrCat("train: answer_weight must be > 0 (got ", o.answer_weight, ")"));
@@ -503,18 +520,12 @@ absl::Status Train(const TrainerOptions& o,
   DEPTHLAB_ASSIGN_OR_RETURN(auto tok, Tokenizer::FromDirectory(o.out_dir));
   DEPTHLAB_ASSIGN_OR_RETURN(ModelConfig config, ConfigFor(o, *tok));
   DEPTHLAB_ASSIGN_OR_RETURN(std::vector<int32_t> stream, TokenStream(*tok, docs));
-  if (stream.size() <= static_cast<size_t>(o.seq_len) + 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(o.corpus, ": only ", stream.size(), " tokens; need more than seq_len"));
-  }
+  DEPTHLAB_RETURN_IF_ERROR(CheckStreamLength(o.corpus, stream, o.seq_len));
   std::vector<int32_t> warm_stream;
   if (o.warm_steps > 0) {
     DEPTHLAB_ASSIGN_OR_RETURN(std::vector<std::string> warm_docs, LoadDocuments(o.warm_corpus));
     DEPTHLAB_ASSIGN_OR_RETURN(warm_stream, TokenStream(*tok, warm_docs));
-    if (warm_stream.size() <= static_cast<size_t>(o.seq_len) + 1) {
-      return absl::InvalidArgumentError(absl::StrCat(o.warm_corpus, ": only ", warm_stream.size(),
-                                                     " tokens; need more than seq_len"));
-    }
+    DEPTHLAB_RETURN_IF_ERROR(CheckStreamLength(o.warm_corpus, warm_stream, o.seq_len));
   }
   std::vector<int32_t> eval_stream;
   if (!o.eval_corpus.empty()) {

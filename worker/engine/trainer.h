@@ -28,6 +28,10 @@ struct TrainerOptions {
   // they teach is learned while attention is still near its initialisation. Both or neither.
   std::string warm_corpus;
   int warm_steps = 0;
+  // With a warm corpus: hold the peak learning rate through the warm phase (after the linear
+  // warm-up), then decay by cosine over the remaining steps only, so the main corpus starts at
+  // the peak instead of wherever one cosine over all `steps` has reached.
+  bool warm_restart = false;
   std::string out_dir;  // the Hugging Face directory to write
   // Tokenizer: copied from this directory if set; otherwise a SentencePiece BPE model of
   // `vocab_size` pieces is trained on the corpus with spm_train (Debian package sentencepiece).

@@ -162,6 +162,45 @@ TEST_F(TrainerTest, WarmStepsTrainOnTheWarmCorpusFirst) {
   EXPECT_NE(mixed[0], main_only[0]);
 }
 
+// warm_restart: the linear warm-up, the peak held through the warm phase, then one cosine from
+// the peak to the floor over the main steps only. Expected rates written out by hand for
+// warmup 2, warm 4 of 10 steps, peak 1e-2, floor 1e-3.
+TEST_F(TrainerTest, WarmRestartHoldsThePeakThenDecaysOverTheMainSteps) {
+  {
+    std::ofstream warm(tok_.Sub("warm.jsonl"));
+    for (int i = 0; i < 40; ++i)
+      warm << R"({"text": "one two three four five six seven."})"
+           << "\n";
+  }
+  TempDir out, plain;
+  TrainerOptions o = Options(out.path(), 10);
+  o.warmup_steps = 2;
+  o.warm_corpus = tok_.Sub("warm.jsonl");
+  o.warm_steps = 4;
+  o.warm_restart = true;
+  std::vector<double> rates;
+  ASSERT_TRUE(Train(o, [&](const TrainProgress& p) { rates.push_back(p.learning_rate); }).ok());
+  // cos(pi k / 6) for k = 1..5: sqrt(3)/2, 1/2, 0, -1/2, -sqrt(3)/2.
+  const double c = 4.5e-3, r3 = std::sqrt(3.0) / 2;
+  const std::vector<double> want = {5e-3,           1e-2,
+                                    1e-2,           1e-2,
+                                    1e-2,           1e-3 + c * (1 + r3),
+                                    1e-3 + c * 1.5, 1e-3 + c,
+                                    1e-3 + c * 0.5, 1e-3 + c * (1 - r3)};
+  ASSERT_EQ(rates.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i)
+    EXPECT_NEAR(rates[i], want[i], 1e-12) << "step " << i + 1;
+
+  // Without it, one cosine over steps 3..10 has already left the peak at step 4.
+  o = Options(plain.path(), 10);
+  o.warmup_steps = 2;
+  o.warm_corpus = tok_.Sub("warm.jsonl");
+  o.warm_steps = 4;
+  rates.clear();
+  ASSERT_TRUE(Train(o, [&](const TrainProgress& p) { rates.push_back(p.learning_rate); }).ok());
+  EXPECT_NEAR(rates[3], 1e-3 + c * (1 + std::cos(M_PI / 8)), 1e-12);
+}
+
 TEST(AnswerWeightsTest, WeighTheTargetRightAfterEachOccurrenceOfThePattern) {
   // Inputs 5 9 7 | 5 9 | 5: the pattern (5, 9) ends at inputs 1 and 4, so targets 1 and 4 (the
   // tokens after it) weigh 8; a pattern cut by the window's start or end weighs nothing.
@@ -206,6 +245,11 @@ TEST_F(TrainerTest, BadOptionsAreInvalidArgument) {
   EXPECT_THAT(std::string(warm.message()), ::testing::HasSubstr("warm_corpus and warm_steps"));
   o.warm_corpus = "/nonexistent.jsonl";
   EXPECT_EQ(Train(o, [](const TrainProgress&) {}).code(), absl::StatusCode::kNotFound);
+  o = Options(out.path(), 10);
+  o.warm_restart = true;  // with nothing to restart after
+  const absl::Status restart = Train(o, [](const TrainProgress&) {});
+  EXPECT_EQ(restart.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(restart.message()), ::testing::HasSubstr("warm_restart needs"));
 }
 
 // Mean attention score (q . k / sqrt(head_dim)) of a token against itself, before RoPE, over
