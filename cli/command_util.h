@@ -12,7 +12,7 @@
 #include "absl/status/statusor.h"
 #include "cli/client.h"
 #include "cli/commands.h"
-#include "cli/flags.h"
+#include "common/flags.h"
 #include "google/protobuf/message.h"
 
 namespace depthlab::cli {

@@ -8,14 +8,15 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "common/flags.h"
 #include "coordinator/core/coordinator.h"
 #include "coordinator/core/coordinator_metrics.h"
 #include "coordinator/service/services.h"
@@ -24,81 +25,53 @@
 
 namespace {
 
-constexpr char kUsage[] = R"(usage: depthlab-coordinator [flags]
-
-Runs the depthlab coordinator: accepts sweeps (depthlab submit), splits them into jobs, leases the
-jobs to workers (depthlab-worker serve --coordinator HOST:PORT) and keeps every result in SQLite.
-Unfinished sweeps in the database resume at start.
-
-flags:
-  --listen HOST:PORT      gRPC address (default 0.0.0.0:50051; port 0 picks a free port)
-  --port-file PATH        write the bound gRPC port here once serving (for scripts and tests)
-  --db PATH               SQLite database (default depthlab.db; created if missing)
-  --metrics-port N        Prometheus /metrics port (default 9464; 0 = off)
-  --lease-seconds N       job lease duration (default 30)
-  --heartbeat-seconds N   worker heartbeat interval (default 5)
-  --max-attempts N        leases per job before it fails its sweep (default 3)
-  --masks-per-job N       masks evaluated by one job (default 16)
-  --help                  this text
-)";
-
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop = true; }
 
-struct Flags {
-  std::map<std::string, std::string> values = {{"listen", "0.0.0.0:50051"}, {"db", "depthlab.db"},
-                                               {"metrics-port", "9464"},    {"lease-seconds", "30"},
-                                               {"heartbeat-seconds", "5"},  {"max-attempts", "3"},
-                                               {"masks-per-job", "16"},     {"port-file", ""}};
-  int Int(const std::string& name) const {
-    int v = 0;
-    if (!absl::SimpleAtoi(values.at(name), &v) || v < 0) {
-      std::cerr << "depthlab-coordinator: --" << name << ": expected a non-negative integer, got \""
-                << values.at(name) << "\"\n";
-      std::exit(2);
-    }
-    return v;
+// The flags; exits 0 after --help and 2 on a bad flag.
+depthlab::FlagSet ParseFlags(int argc, char** argv) {
+  depthlab::FlagSet flags(
+      "", "[flags]",
+      "Runs the depthlab coordinator: accepts sweeps (depthlab submit), splits them into jobs,\n"
+      "leases the jobs to workers (depthlab-worker serve --coordinator HOST:PORT) and keeps every\n"
+      "result in SQLite. Unfinished sweeps in the database resume at start.",
+      "depthlab-coordinator");
+  flags.String("listen", "HOST:PORT", "0.0.0.0:50051", "gRPC address; port 0 picks a free port");
+  flags.String("port-file", "PATH", "",
+               "write the bound gRPC port here once serving (for scripts and tests)");
+  flags.String("db", "PATH", "depthlab.db", "SQLite database, created if missing");
+  flags.String("metrics-port", "N", "9464", "Prometheus /metrics port; 0 = off");
+  flags.String("lease-seconds", "N", "30", "job lease duration");
+  flags.String("heartbeat-seconds", "N", "5", "worker heartbeat interval");
+  flags.String("max-attempts", "N", "3", "leases per job before it fails its sweep");
+  flags.String("masks-per-job", "N", "16", "masks evaluated by one job");
+  if (absl::Status s = flags.Parse(std::vector<std::string>(argv + 1, argv + argc)); !s.ok()) {
+    std::cerr << "depthlab-coordinator: " << s.message() << "\n";
+    std::exit(2);
   }
-};
-
-Flags ParseFlags(int argc, char** argv) {
-  Flags flags;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage;
-      std::exit(0);
-    }
-    std::string value;
-    const size_t eq = arg.find('=');
-    if (arg.rfind("--", 0) != 0) {
-      std::cerr << "depthlab-coordinator: unexpected argument \"" << arg << "\" (see --help)\n";
-      std::exit(2);
-    }
-    std::string name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
-    if (!flags.values.count(name)) {
-      std::cerr << "depthlab-coordinator: unknown flag --" << name << " (see --help)\n";
-      std::exit(2);
-    }
-    if (eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      std::cerr << "depthlab-coordinator: --" << name << " needs a value\n";
-      std::exit(2);
-    }
-    flags.values[name] = value;
+  if (flags.help_requested()) {
+    std::cout << flags.Help();
+    std::exit(0);
   }
   return flags;
+}
+
+// A non-negative integer flag; exits 2 naming the flag otherwise.
+int IntFlag(const depthlab::FlagSet& flags, const std::string& name) {
+  absl::StatusOr<int> value = flags.GetInt(name, 0);
+  if (!value.ok()) {
+    std::cerr << "depthlab-coordinator: " << value.status().message() << "\n";
+    std::exit(2);
+  }
+  return *value;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Flags flags = ParseFlags(argc, argv);
+  const depthlab::FlagSet flags = ParseFlags(argc, argv);
   depthlab::store::StoreOptions store_options;
-  store_options.path = flags.values.at("db");
+  store_options.path = flags.Get("db");
   auto store = depthlab::store::Store::Open(store_options);
   if (!store.ok()) {
     std::cerr << "depthlab-coordinator: --db: " << store.status().message() << "\n";
@@ -106,7 +79,7 @@ int main(int argc, char** argv) {
   }
   auto metrics = std::make_unique<depthlab::core::CoordinatorMetrics>();
   std::unique_ptr<prometheus::Exposer> exposer;
-  if (const int port = flags.Int("metrics-port"); port > 0) {
+  if (const int port = IntFlag(flags, "metrics-port"); port > 0) {
     try {
       exposer = std::make_unique<prometheus::Exposer>(absl::StrCat("0.0.0.0:", port));
       exposer->RegisterCollectable(metrics->registry());
@@ -116,10 +89,10 @@ int main(int argc, char** argv) {
     }
   }
   depthlab::core::CoordinatorOptions options;
-  options.lease_duration = absl::Seconds(flags.Int("lease-seconds"));
-  options.heartbeat_interval = absl::Seconds(flags.Int("heartbeat-seconds"));
-  options.max_attempts = std::max(1, flags.Int("max-attempts"));
-  options.masks_per_job = std::max(1, flags.Int("masks-per-job"));
+  options.lease_duration = absl::Seconds(IntFlag(flags, "lease-seconds"));
+  options.heartbeat_interval = absl::Seconds(IntFlag(flags, "heartbeat-seconds"));
+  options.max_attempts = std::max(1, IntFlag(flags, "max-attempts"));
+  options.masks_per_job = std::max(1, IntFlag(flags, "masks-per-job"));
   auto core = depthlab::core::Coordinator::Create(store->get(), options, metrics.get());
   if (!core.ok()) {
     std::cerr << "depthlab-coordinator: " << core.status().message() << "\n";
@@ -131,22 +104,22 @@ int main(int argc, char** argv) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(flags.values.at("listen"), grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(flags.Get("listen"), grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&sweeps);
   builder.RegisterService(&workers);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    std::cerr << "depthlab-coordinator: --listen " << flags.values.at("listen")
+    std::cerr << "depthlab-coordinator: --listen " << flags.Get("listen")
               << ": cannot listen there (address in use?)\n";
     return 1;
   }
-  if (const std::string& path = flags.values.at("port-file"); !path.empty()) {
+  if (const std::string& path = flags.Get("port-file"); !path.empty()) {
     std::ofstream(path + ".tmp") << port << "\n";
     std::rename((path + ".tmp").c_str(), path.c_str());
   }
-  std::cerr << "depthlab-coordinator: serving on port " << port << ", database "
-            << flags.values.at("db")
-            << (exposer ? absl::StrCat(", metrics on :", flags.Int("metrics-port")) : "") << "\n";
+  std::cerr << "depthlab-coordinator: serving on port " << port << ", database " << flags.Get("db")
+            << (exposer ? absl::StrCat(", metrics on :", IntFlag(flags, "metrics-port")) : "")
+            << "\n";
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -7,9 +7,9 @@
 
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
+#include "worker/command_line.h"
 #include "worker/engine/engine.h"
 #include "worker/engine/tasks/suite.h"
-#include "worker/flags.h"
 
 namespace depthlab::worker {
 namespace {
@@ -125,11 +125,12 @@ absl::Status Curve(const FlagSet& flags) {
 }  // namespace
 
 int RunCurve(int argc, char** argv) {
-  FlagSet flags("curve",
-                "Pruning curve on one machine (METHODS.md §5): influence statistics on the\n"
-                "calibration split, units ranked by cosine influence (lowest first), then for\n"
-                "k = 0..K removed units: MMLU (5-shot), ARC, BoolQ, GSM8K (5-shot, greedy) and\n"
-                "perplexity on the held-out split of <data>/calibration/test.jsonl.");
+  FlagSet flags =
+      WorkerFlags("curve",
+                  "Pruning curve on one machine (METHODS.md §5): influence statistics on the\n"
+                  "calibration split, units ranked by cosine influence (lowest first), then for\n"
+                  "k = 0..K removed units: MMLU (5-shot), ARC, BoolQ, GSM8K (5-shot, greedy) and\n"
+                  "perplexity on the held-out split of <data>/calibration/test.jsonl.");
   flags.String("model", "", "Hugging Face model directory (required)");
   flags.String("data", "data", "benchmark directory (mmlu/, arc/, boolq/, gsm8k/, calibration/)");
   flags.String("granularity", "block", "block, attention, mlp or sublayer");
@@ -140,18 +141,7 @@ int RunCurve(int argc, char** argv) {
   flags.String("device", "auto", "auto, cpu or cuda");
   flags.String("threads", "0", "CPU threads (0 = every core)");
   flags.Bool("json", "print JSON instead of a table");
-  if (absl::Status s = flags.Parse(argc, argv, 2); !s.ok()) {
-    std::cerr << "error: " << s.message() << "\n";
-    return 2;
-  }
-  if (flags.help_requested()) {
-    std::cout << flags.Usage();
-    return 0;
-  }
-  absl::Status s = Curve(flags);
-  if (s.ok()) return 0;
-  std::cerr << "error: " << s.message() << "\n";
-  return s.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  return RunCommand(flags, argc, argv, Curve);
 }
 
 }  // namespace depthlab::worker

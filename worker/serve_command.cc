@@ -15,7 +15,7 @@
 #include "common/status_macros.h"
 #include "worker/client/worker_client.h"
 #include "worker/client/worker_metrics.h"
-#include "worker/flags.h"
+#include "worker/command_line.h"
 #include "worker/runner/job_runner.h"
 
 namespace depthlab::worker {
@@ -121,12 +121,13 @@ absl::Status Serve(const FlagSet& flags) {
 }  // namespace
 
 int RunServe(int argc, char** argv) {
-  FlagSet flags("serve",
-                "The service's worker process: registers with the coordinator, leases jobs\n"
-                "(influence statistics, coalition values, task shards), runs them on this\n"
-                "machine's engine and reports their sums, until SIGTERM or SIGINT. On a signal it\n"
-                "stops leasing, lets a running job finish within --grace-seconds (else hands it\n"
-                "back to be re-leased) and exits 0; a second signal exits at once.");
+  FlagSet flags = WorkerFlags(
+      "serve",
+      "The service's worker process: registers with the coordinator, leases jobs\n"
+      "(influence statistics, coalition values, task shards), runs them on this\n"
+      "machine's engine and reports their sums, until SIGTERM or SIGINT. On a signal it\n"
+      "stops leasing, lets a running job finish within --grace-seconds (else hands it\n"
+      "back to be re-leased) and exits 0; a second signal exits at once.");
   flags.String("coordinator", "", "HOST:PORT of the coordinator (required)");
   flags.String("name", "", "worker name the coordinator shows (default: the host name)");
   flags.String("metrics-port", "0", "serve Prometheus /metrics on this port (0 = none)");
@@ -137,18 +138,7 @@ int RunServe(int argc, char** argv) {
   flags.Bool("no-prefix-reuse",
              "run every coalition mask from the embeddings instead of sharing the units masks\n"
              "agree on first (same results, more work; for measuring the saving)");
-  if (absl::Status s = flags.Parse(argc, argv, 2); !s.ok()) {
-    std::cerr << "error: " << s.message() << "\n";
-    return 2;
-  }
-  if (flags.help_requested()) {
-    std::cout << flags.Usage();
-    return 0;
-  }
-  absl::Status s = Serve(flags);
-  if (s.ok()) return 0;
-  std::cerr << "error: " << s.message() << "\n";
-  return s.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  return RunCommand(flags, argc, argv, Serve);
 }
 
 }  // namespace depthlab::worker

@@ -10,11 +10,11 @@
 
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
+#include "worker/command_line.h"
 #include "worker/engine/corpus.h"
 #include "worker/engine/engine.h"
 #include "worker/engine/random_model.h"
 #include "worker/engine/trainer.h"
-#include "worker/flags.h"
 
 namespace depthlab::worker {
 namespace {
@@ -37,24 +37,6 @@ void AddCorpusFlags(FlagSet* flags, const char* file_flag, const char* what) {
   flags->String("seq-len", "128", "tokens per sequence");
   flags->String("max-sequences", "64", "use at most this many sequences (0 = all)");
   flags->String("batch", "8", "sequences per forward pass");
-}
-
-// Parses flags; returns an exit code to stop with (0 after --help), or -1 to go on.
-int ParseOrExit(FlagSet* flags, int argc, char** argv) {
-  if (absl::Status s = flags->Parse(argc, argv, 2); !s.ok()) {
-    std::cerr << "error: " << s.message() << "\n";
-    return 2;
-  }
-  if (flags->help_requested()) {
-    std::cout << flags->Usage();
-    return 0;
-  }
-  return -1;
-}
-
-int Fail(const absl::Status& s) {
-  std::cerr << "error: " << s.message() << "\n";
-  return s.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
 }
 
 struct Loaded {
@@ -369,61 +351,58 @@ absl::Status TrainCommand(const FlagSet& flags) {
   return absl::OkStatus();
 }
 
-template <typename Body>
-int Run(FlagSet& flags, int argc, char** argv, Body body) {
-  if (int code = ParseOrExit(&flags, argc, argv); code >= 0) return code;
-  absl::Status s = body(flags);
-  return s.ok() ? 0 : Fail(s);
-}
-
 }  // namespace
 
 int RunPerplexity(int argc, char** argv) {
-  FlagSet flags("perplexity",
-                "Perplexity of a text file (plain text, or JSONL with a \"text\" field per line):\n"
-                "documents are tokenised with BOS, concatenated and cut into --seq-len sequences.\n"
-                "Reports exp(corpus mean NLL) and the mean of per-sequence perplexities.");
+  FlagSet flags = WorkerFlags(
+      "perplexity",
+      "Perplexity of a text file (plain text, or JSONL with a \"text\" field per line):\n"
+      "documents are tokenised with BOS, concatenated and cut into --seq-len sequences.\n"
+      "Reports exp(corpus mean NLL) and the mean of per-sequence perplexities.");
   AddModelFlags(&flags);
   AddCorpusFlags(&flags, "text", "text file to score (required)");
-  return Run(flags, argc, argv, Perplexity);
+  return RunCommand(flags, argc, argv, Perplexity);
 }
 
 int RunGenerate(int argc, char** argv) {
-  FlagSet flags("generate",
-                "Greedy generation with a KV cache (removed attention units hold none).");
+  FlagSet flags = WorkerFlags(
+      "generate", "Greedy generation with a KV cache (removed attention units hold none).");
   AddModelFlags(&flags);
   flags.String("prompt", "", "prompt text (required); BOS is added as the tokenizer says");
   flags.String("max-new-tokens", "32", "tokens to generate (stops early at EOS)");
   flags.Bool("no-cache",
              "recompute the whole sequence at every step instead of using the KV cache");
-  return Run(flags, argc, argv, Generate);
+  return RunCommand(flags, argc, argv, Generate);
 }
 
 int RunTokenize(int argc, char** argv) {
-  FlagSet flags("tokenize", "Token ids and pieces of a text under a model's tokenizer.");
+  FlagSet flags =
+      WorkerFlags("tokenize", "Token ids and pieces of a text under a model's tokenizer.");
   flags.String("model", "", "Hugging Face model directory (required)");
   flags.String("text", "", "text to tokenise (required)");
   flags.Bool("no-special", "do not add BOS/EOS");
   flags.Bool("json", "print JSON instead of a table");
-  return Run(flags, argc, argv, Tokenize);
+  return RunCommand(flags, argc, argv, Tokenize);
 }
 
 int RunStats(int argc, char** argv) {
-  FlagSet flags("stats",
-                "Per-unit influence over a calibration file (METHODS.md §2): cosine distance\n"
-                "1 - cos(x, y), relative L1 and L2 update norms, averaged over tokens, with the\n"
-                "rank by cosine (1 = least influential = pruned first).");
+  FlagSet flags =
+      WorkerFlags("stats",
+                  "Per-unit influence over a calibration file (METHODS.md §2): cosine distance\n"
+                  "1 - cos(x, y), relative L1 and L2 update norms, averaged over tokens, with the\n"
+                  "rank by cosine (1 = least influential = pruned first).");
   AddModelFlags(&flags);
   AddCorpusFlags(&flags, "calibration", "calibration text, plain or JSONL {\"text\"} (required)");
   flags.String("granularity", "block", "block, attention, mlp or sublayer");
   flags.Bool("mean-update", "include each unit's mean update vector in --json output");
-  return Run(flags, argc, argv, Stats);
+  return RunCommand(flags, argc, argv, Stats);
 }
 
 int RunInitRandom(int argc, char** argv) {
-  FlagSet flags("init-random",
-                "Write a random-weight Hugging Face model directory (config.json,\n"
-                "model.safetensors, byte-level BPE tokenizer.json) for demos and benchmarks.");
+  FlagSet flags =
+      WorkerFlags("init-random",
+                  "Write a random-weight Hugging Face model directory (config.json,\n"
+                  "model.safetensors, byte-level BPE tokenizer.json) for demos and benchmarks.");
   flags.String("out", "", "directory to write (required)");
   flags.String("model-type", "llama", "llama, mistral or qwen2");
   flags.String("layers", "8", "decoder layers");
@@ -433,11 +412,11 @@ int RunInitRandom(int argc, char** argv) {
   flags.String("kv-heads", "4", "key/value heads (GQA when fewer than --heads)");
   flags.String("vocab", "512", "vocabulary size (at least 265)");
   flags.String("seed", "1", "random seed");
-  return Run(flags, argc, argv, InitRandom);
+  return RunCommand(flags, argc, argv, InitRandom);
 }
 
 int RunTrain(int argc, char** argv) {
-  FlagSet flags(
+  FlagSet flags = WorkerFlags(
       "train",
       "Train a LLaMA-architecture model from scratch (libtorch autograd through the\n"
       "engine's decoder) and write a Hugging Face directory. Without --tokenizer-from, a\n"
@@ -480,7 +459,7 @@ int RunTrain(int argc, char** argv) {
   flags.String("device", "auto",
                "auto (CUDA when available), cpu or cuda; a resumed run may change device");
   flags.String("seed", "1", "random seed (initialisation and data order)");
-  return Run(flags, argc, argv, TrainCommand);
+  return RunCommand(flags, argc, argv, TrainCommand);
 }
 
 }  // namespace depthlab::worker

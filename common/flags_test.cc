@@ -1,9 +1,9 @@
-#include "cli/flags.h"
+#include "common/flags.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace depthlab::cli {
+namespace depthlab {
 namespace {
 
 using ::testing::ElementsAre;
@@ -92,5 +92,34 @@ TEST(FlagsTest, HelpListsFlagsWithDefaultsAndExamples) {
             "  depthlab compare --task mmlu\n");
 }
 
+// Another program's flags, as depthlab-worker and depthlab-coordinator declare theirs: a value
+// flag without a value name shows VALUE, Required names the command, and a program without
+// subcommands (command "") is named alone.
+TEST(FlagsTest, OtherProgramsNameThemselves) {
+  FlagSet train("train", "train [flags]", "Trains.", "depthlab-worker");
+  train.String("corpus", "", "training documents (required)");
+  train.String("steps", "2000", "optimizer steps");
+  ASSERT_TRUE(train.Parse({"--steps", "5"}).ok());
+  EXPECT_EQ(train.Required("corpus").status().message(),
+            "depthlab-worker train: --corpus is required");
+  EXPECT_EQ(*train.Required("steps"), "5");
+  EXPECT_EQ(train.Help(),
+            "usage: depthlab-worker train [flags]\n"
+            "\n"
+            "Trains.\n"
+            "\n"
+            "flags:\n"
+            "  --corpus VALUE  training documents (required)\n"
+            "  --steps VALUE   optimizer steps (default 2000)\n");
+  FlagSet stray("train", "train [flags]", "Trains.", "depthlab-worker");
+  EXPECT_EQ(stray.Parse({"corpus.jsonl"}).message(),
+            "unexpected argument 'corpus.jsonl' (usage: depthlab-worker train [flags])");
+
+  FlagSet coordinator("", "[flags]", "Coordinates.", "depthlab-coordinator");
+  coordinator.String("db", "PATH", "depthlab.db", "SQLite database");
+  EXPECT_EQ(coordinator.Parse({"--bd", "x"}).message(),
+            "unknown flag --bd (see depthlab-coordinator --help)");
+}
+
 }  // namespace
-}  // namespace depthlab::cli
+}  // namespace depthlab

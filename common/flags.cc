@@ -1,4 +1,4 @@
-#include "cli/flags.h"
+#include "common/flags.h"
 
 #include <algorithm>
 
@@ -8,28 +8,30 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
-namespace depthlab::cli {
+namespace depthlab {
 
-FlagSet::FlagSet(std::string command, std::string usage, std::string description)
+FlagSet::FlagSet(std::string command, std::string usage, std::string description,
+                 std::string program)
     : command_(std::move(command)),
+      program_(std::move(program)),
       usage_(std::move(usage)),
       description_(std::move(description)) {}
 
 void FlagSet::String(const std::string& name, const std::string& value_name,
                      const std::string& default_value, const std::string& help) {
   order_.push_back(name);
-  flags_[name] = Flag{Kind::kString, value_name, help, default_value, {}, false};
+  flags_[name] = Flag{Kind::kString, value_name, help, default_value, {}, false, default_value};
 }
 
 void FlagSet::Bool(const std::string& name, const std::string& help) {
   order_.push_back(name);
-  flags_[name] = Flag{Kind::kBool, "", help, "false", {}, false};
+  flags_[name] = Flag{Kind::kBool, "", help, "false", {}, false, ""};
 }
 
 void FlagSet::List(const std::string& name, const std::string& value_name,
                    const std::string& help) {
   order_.push_back(name);
-  flags_[name] = Flag{Kind::kList, value_name, help, "", {}, false};
+  flags_[name] = Flag{Kind::kList, value_name, help, "", {}, false, ""};
 }
 
 void FlagSet::Positionals(const std::string& name, int min, int max) {
@@ -71,7 +73,7 @@ absl::Status FlagSet::ParseFlag(const std::string& arg, const std::vector<std::s
   auto it = flags_.find(name);
   if (it == flags_.end() || !absl::StartsWith(arg, "--")) {
     return absl::InvalidArgumentError(
-        absl::StrCat("unknown flag ", arg, " (see depthlab ", command_, " --help)"));
+        absl::StrCat("unknown flag ", arg, " (see ", Invocation(), " --help)"));
   }
   Flag& flag = it->second;
   flag.set = true;
@@ -81,9 +83,8 @@ absl::Status FlagSet::ParseFlag(const std::string& arg, const std::vector<std::s
   }
   if (!inline_value) {
     if (i + 1 >= args.size()) {
-      return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value (",
-                                                     flag.value_name, "; see depthlab ", command_,
-                                                     " --help)"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--", name, " needs a value (", flag.value_name, "; see ", Invocation(), " --help)"));
     }
     value = args[++i];
   }
@@ -101,14 +102,18 @@ absl::Status FlagSet::CheckPositionals() const {
   const int count = static_cast<int>(positionals_.size());
   if (count < min_positionals_) {
     return absl::InvalidArgumentError(
-        absl::StrCat("missing ", positional_name_, " (usage: depthlab ", usage_, ")"));
+        absl::StrCat("missing ", positional_name_, " (usage: ", program_, " ", usage_, ")"));
   }
   if (max_positionals_ >= 0 && count > max_positionals_) {
     return absl::InvalidArgumentError(absl::StrCat("unexpected argument '",
                                                    positionals_[max_positionals_],
-                                                   "' (usage: depthlab ", usage_, ")"));
+                                                   "' (usage: ", program_, " ", usage_, ")"));
   }
   return absl::OkStatus();
+}
+
+std::string FlagSet::Invocation() const {
+  return command_.empty() ? program_ : absl::StrCat(program_, " ", command_);
 }
 
 std::string FlagSet::Get(const std::string& name) const { return flags_.at(name).value; }
@@ -140,8 +145,15 @@ absl::StatusOr<double> FlagSet::GetDouble(const std::string& name) const {
   return value;
 }
 
+absl::StatusOr<std::string> FlagSet::Required(const std::string& name) const {
+  if (Get(name).empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(Invocation(), ": --", name, " is required"));
+  }
+  return Get(name);
+}
+
 std::string FlagSet::Help() const {
-  std::string out = absl::StrCat("usage: depthlab ", usage_, "\n\n", description_, "\n");
+  std::string out = absl::StrCat("usage: ", program_, " ", usage_, "\n\n", description_, "\n");
   if (!order_.empty()) {
     std::vector<std::string> names;
     size_t width = 0;
@@ -156,12 +168,13 @@ std::string FlagSet::Help() const {
       const Flag& flag = flags_.at(order_[i]);
       absl::StrAppend(&out, "  ", names[i], std::string(width + 2 - names[i].size(), ' '),
                       flag.help);
-      const bool show_default = flag.kind == Kind::kString && !flag.value.empty();
-      absl::StrAppend(&out, show_default ? absl::StrCat(" (default ", flag.value, ")") : "", "\n");
+      const bool show_default = !flag.default_value.empty();
+      absl::StrAppend(&out, show_default ? absl::StrCat(" (default ", flag.default_value, ")") : "",
+                      "\n");
     }
   }
   if (!examples_.empty()) absl::StrAppend(&out, "\nexamples:\n", examples_);
   return out;
 }
 
-}  // namespace depthlab::cli
+}  // namespace depthlab
