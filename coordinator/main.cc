@@ -70,6 +70,13 @@ int IntFlag(const depthlab::FlagSet& flags, const std::string& name) {
 
 int main(int argc, char** argv) {
   const depthlab::FlagSet flags = ParseFlags(argc, argv);
+  // Every number is checked before anything is opened or created.
+  const int metrics_port = IntFlag(flags, "metrics-port");
+  depthlab::core::CoordinatorOptions options;
+  options.lease_duration = absl::Seconds(IntFlag(flags, "lease-seconds"));
+  options.heartbeat_interval = absl::Seconds(IntFlag(flags, "heartbeat-seconds"));
+  options.max_attempts = std::max(1, IntFlag(flags, "max-attempts"));
+  options.masks_per_job = std::max(1, IntFlag(flags, "masks-per-job"));
   depthlab::store::StoreOptions store_options;
   store_options.path = flags.Get("db");
   auto store = depthlab::store::Store::Open(store_options);
@@ -79,7 +86,7 @@ int main(int argc, char** argv) {
   }
   auto metrics = std::make_unique<depthlab::core::CoordinatorMetrics>();
   std::unique_ptr<prometheus::Exposer> exposer;
-  if (const int port = IntFlag(flags, "metrics-port"); port > 0) {
+  if (const int port = metrics_port; port > 0) {
     try {
       exposer = std::make_unique<prometheus::Exposer>(absl::StrCat("0.0.0.0:", port));
       exposer->RegisterCollectable(metrics->registry());
@@ -88,11 +95,6 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  depthlab::core::CoordinatorOptions options;
-  options.lease_duration = absl::Seconds(IntFlag(flags, "lease-seconds"));
-  options.heartbeat_interval = absl::Seconds(IntFlag(flags, "heartbeat-seconds"));
-  options.max_attempts = std::max(1, IntFlag(flags, "max-attempts"));
-  options.masks_per_job = std::max(1, IntFlag(flags, "masks-per-job"));
   auto core = depthlab::core::Coordinator::Create(store->get(), options, metrics.get());
   if (!core.ok()) {
     std::cerr << "depthlab-coordinator: " << core.status().message() << "\n";
