@@ -3,10 +3,10 @@
 // and accuracy and perplexity falling as blocks are removed in cosine order (what makes its
 // pruning curves mean something).
 //
-// MMLU-style >= 0.50 and BoolQ-style >= 0.70 are NOT met by the committed model (it is at chance
-// on both: it has not learned to bind an answer letter to an option, or a question to its
-// passage; models/README.md), so those two thresholds are not asserted here yet: the test pins
-// the item counts and the thresholds the model meets, and records the other two.
+// MMLU-style >= 0.50 is NOT met by the committed model (it is at chance: it has not learned to
+// bind an answer letter to the option it recalls; models/README.md), so that threshold is not
+// asserted here yet: the test pins the item counts and the thresholds the model meets, and
+// records MMLU.
 #include <algorithm>
 #include <iostream>
 #include <numeric>
@@ -69,10 +69,13 @@ TEST_F(BundledModelTest, FullModelIsWellAboveChanceWhereTheThresholdsAreMet) {
   EXPECT_EQ(full_->boolq.acc.n, 300);
   EXPECT_EQ(full_->gsm8k.strict.n, 40);
   EXPECT_GE(full_->arc.acc.accuracy, 0.45);       // chance about 0.25 (3-5 choices)
+  EXPECT_GE(full_->boolq.acc.accuracy, 0.70);     // chance 0.50
   EXPECT_GE(full_->gsm8k.strict.accuracy, 0.10);  // chance 0
-  EXPECT_LT(full_->perplexity.corpus_perplexity, 3.0);
+  // The model trained with a document mask (each document attends only to itself), while the
+  // perplexity protocol concatenates the calibration documents into shared windows; so its
+  // perplexity here is higher than an unmasked model's (the previous one had 2.0).
+  EXPECT_LT(full_->perplexity.corpus_perplexity, 4.5);
   RecordProperty("mmlu_accuracy", std::to_string(full_->mmlu.pooled.accuracy));  // want >= 0.50
-  RecordProperty("boolq_accuracy", std::to_string(full_->boolq.acc.accuracy));   // want >= 0.70
 }
 
 TEST_F(BundledModelTest, AccuracyFallsAsBlocksAreRemovedInCosineOrder) {
@@ -88,10 +91,11 @@ TEST_F(BundledModelTest, AccuracyFallsAsBlocksAreRemovedInCosineOrder) {
   for (int k = 0; k < layers / 2; ++k) half.RemoveBlock(order[k]);
   auto pruned = suite_->Evaluate(half, {});
   ASSERT_TRUE(pruned.ok()) << pruned.status();
-  std::cout << "half the blocks removed: ARC " << pruned->arc.acc.accuracy << ", GSM8K strict "
-            << pruned->gsm8k.strict.accuracy << ", perplexity "
-            << pruned->perplexity.corpus_perplexity << "\n";
+  std::cout << "half the blocks removed: ARC " << pruned->arc.acc.accuracy << ", BoolQ "
+            << pruned->boolq.acc.accuracy << ", GSM8K strict " << pruned->gsm8k.strict.accuracy
+            << ", perplexity " << pruned->perplexity.corpus_perplexity << "\n";
   EXPECT_LT(pruned->arc.acc.accuracy, full_->arc.acc.accuracy - 0.10);
+  EXPECT_LT(pruned->boolq.acc.accuracy, full_->boolq.acc.accuracy - 0.10);
   EXPECT_LT(pruned->gsm8k.strict.accuracy, full_->gsm8k.strict.accuracy);
   EXPECT_GT(pruned->perplexity.corpus_perplexity, full_->perplexity.corpus_perplexity * 1.2);
 }
