@@ -8,6 +8,7 @@
 #ifndef DEPTHLAB_WORKER_COMMAND_LINE_H_
 #define DEPTHLAB_WORKER_COMMAND_LINE_H_
 
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <utility>
